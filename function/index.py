@@ -1,0 +1,45 @@
+"""FunctionGraph entry point: parse the event, load the configuration, run, return the summary."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from taskwatch.config import load_config
+from taskwatch.credentials import resolve_credentials
+from taskwatch.deadline import Deadline
+from taskwatch.errors import TaskwatchError
+from taskwatch.event import parse_event
+from taskwatch.logs import SECRET_FILTER, get_logger, log_summary
+from taskwatch.run import run
+
+
+def handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """Timer trigger handler. Configuration errors end the run with a message naming the key."""
+    log = get_logger()
+    try:
+        timer = parse_event(event)
+        config = load_config(_environment(context), timer.overrides)
+        log.setLevel(config.log_level)
+        credentials = resolve_credentials(context, os.environ)
+        SECRET_FILTER.secrets = credentials.secrets()
+        summary = run(config, credentials, Deadline(context, config.reserve), trigger=timer.trigger_name)
+    except TaskwatchError as exc:
+        summary = {"outcome": "failed", "errors": [str(exc)], "error_type": type(exc).__name__}
+        log.error("run stopped: %s", exc)
+    log_summary(log, summary)
+    return summary
+
+
+def _environment(context: Any) -> dict[str, str]:
+    """Process environment; FunctionGraph also serves (encrypted) variables through getUserData."""
+    environ = dict(os.environ)
+    get = getattr(context, "getUserData", None)
+    if callable(get):
+        from taskwatch.config import _properties
+
+        for key in _properties():
+            value = get(key)
+            if value:
+                environ[key] = value
+    return environ

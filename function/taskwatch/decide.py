@@ -1,0 +1,191 @@
+"""Decisions against state: which failures are new, which tasks are stuck, what waits, what is given up.
+
+A failure is "new" until SMN has accepted a message about it, whenever it was created: the run lists every
+failure the task centers still hold, so a task created ten days ago that fails today is caught, and so is
+one that appears late or sat on a page that shifted. Nothing here talks to the network.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .config import Config
+from .messages import Alert, AlertItem
+from .messages.console import task_center_url
+from .sanitize import clean
+from .state.document import State
+from .tasks import Task
+from .timeutil import from_iso, iso
+
+STUCK_STATUSES = ("Running", "Pending")
+ENTITIES_KEEP = 2000  # characters of a detail's entities kept in state while its alert is pending
+
+
+@dataclass
+class Observations:
+    """What a run learned from the listings."""
+
+    failures_seen: int = 0
+    new_failures: list[str] = field(default_factory=list)
+    new_stuck: list[str] = field(default_factory=list)
+    baselined: int = 0
+    filtered: int = 0
+
+
+def passes_filters(task: Task, config: Config) -> bool:
+    """Include/exclude globs on task name and on instance ID or name."""
+    def any_match(patterns: Iterable[str], *values: str | None) -> bool:
+        return any(fnmatch.fnmatchcase(v, p) for p in patterns for v in values if v)
+
+    if config.include_tasks and not any_match(config.include_tasks, task.name):
+        return False
+    if any_match(config.exclude_tasks, task.name):
+        return False
+    if config.include_instances and not any_match(config.include_instances, task.instance_id, task.instance_name):
+        return False
+    return not any_match(config.exclude_instances, task.instance_id, task.instance_name)
+
+
+def _entry_fields(task: Task) -> dict[str, Any]:
+    entities = task.entities
+    if entities is not None and len(json.dumps(entities, default=str)) > ENTITIES_KEEP:
+        entities = {"note": "entities too large to keep; see the task center"}
+    return {
+        "service": task.service, "region": task.region, "project_id": task.project_id,
+        "id": clean(task.id, 200), "name": clean(task.name, 400), "status": clean(task.status, 64),
+        "created": iso(task.created), "ended": iso(task.ended),
+        "instance_id": clean(task.instance_id, 400) if task.instance_id is not None else None,
+        "instance_name": clean(task.instance_name, 400) if task.instance_name is not None else None,
+        "fail_reason": clean(task.fail_reason, 3000) if task.fail_reason is not None else None,
+        "entities": entities, "schema_errors": [clean(e, 400) for e in task.schema_errors[:10]],
+        "detailed": task.detailed,
+    }
+
+
+def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) -> Observations:
+    """Record what the listings returned; mark alerts pending. Returns what changed."""
+    result = Observations()
+    backfill_horizon = now - timedelta(seconds=config.backfill)
+    stuck_horizon = now - timedelta(seconds=config.stuck_after) if config.stuck_after > 0 else None
+    alert_statuses = {s.lower() for s in config.alert_statuses}
+    for task in tasks:
+        failed = task.status.lower() in alert_statuses
+        stuck = (stuck_horizon is not None and task.status in STUCK_STATUSES and task.created is not None
+                 and task.created < stuck_horizon)
+        if not failed and not stuck:
+            continue
+        if not passes_filters(task, config):
+            result.filtered += 1
+            continue
+        entry = state.tasks.get(task.key)
+        if failed:
+            result.failures_seen += 1
+            if entry is None:
+                entry = state.tasks[task.key] = {**_entry_fields(task), "first_seen": iso(now)}
+                finished = task.ended or task.created
+                if state.fresh and finished is not None and finished < backfill_horizon:
+                    entry.update(alert=None, baselined_at=iso(now))
+                    result.baselined += 1
+                    continue
+                entry.update(alert="failed", pending_since=iso(now), attempts=0)
+                result.new_failures.append(task.key)
+            elif not (entry.get("notified_at") or entry.get("baselined_at") or entry.get("gave_up_at")):
+                # Not yet reported (pending, or only reported as stuck): refresh and make it a failure alert.
+                detailed = entry.get("detailed", False)
+                entry.update({k: v for k, v in _entry_fields(task).items() if v is not None})
+                entry["detailed"] = detailed or task.detailed
+                if entry.get("alert") != "failed":
+                    entry.update(alert="failed", pending_since=iso(now), attempts=0)
+                    result.new_failures.append(task.key)
+        elif entry is None:
+            entry = state.tasks[task.key] = {**_entry_fields(task), "first_seen": iso(now)}
+            entry.update(alert="stuck", pending_since=iso(now), attempts=0)
+            result.new_stuck.append(task.key)
+    return result
+
+
+def needs_detail(state: State) -> list[str]:
+    """Pending failures whose detail (fail_reason, entities) has not been fetched yet."""
+    return [key for key, entry in state.tasks.items() if entry.get("alert") == "failed" and not entry.get("detailed")]
+
+
+def apply_detail(state: State, task: Task) -> None:
+    entry = state.tasks.get(task.key)
+    if entry is None:
+        return
+    first_seen = entry["first_seen"]
+    keep = {k: entry.get(k) for k in ("alert", "pending_since", "attempts", "last_error", "stuck_notified_at")}
+    entry.update({k: v for k, v in _entry_fields(task).items() if v not in (None, "", [])})
+    entry.update(keep, first_seen=first_seen, detailed=True)
+
+
+def give_up(state: State, config: Config, now: datetime) -> list[str]:
+    """Alerts that kept failing to publish for longer than TASKWATCH_GIVE_UP_AFTER."""
+    horizon = now - timedelta(seconds=config.give_up_after)
+    given: list[str] = []
+    for key, entry in state.tasks.items():
+        since = from_iso(entry.get("pending_since"))
+        if entry.get("alert") and since is not None and since < horizon:
+            entry.update(alert=None, gave_up_at=iso(now))
+            given.append(key)
+    return given
+
+
+def _item(key: str, entry: dict[str, Any]) -> AlertItem:
+    return AlertItem(
+        key=key, kind=entry["alert"], service=entry["service"], region=entry["region"],
+        project_id=entry["project_id"], id=entry["id"], name=entry["name"], status=entry["status"],
+        created=entry.get("created"), ended=entry.get("ended"), instance_id=entry.get("instance_id"),
+        instance_name=entry.get("instance_name"), fail_reason=entry.get("fail_reason"),
+        entities=entry.get("entities"), schema_errors=tuple(entry.get("schema_errors") or ()),
+    )
+
+
+def plan_alerts(state: State, config: Config, run_id: str) -> tuple[list[Alert], int]:
+    """One alert per (target, service), oldest first, at most TASKWATCH_MAX_MESSAGES_PER_RUN; within one,
+    TASKWATCH_MAX_ALERTS_PER_MESSAGE listed and the rest counted. Returns (alerts, groups left waiting)."""
+    groups: dict[tuple[str, str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for key, entry in state.tasks.items():
+        if entry.get("alert") in ("failed", "stuck"):
+            groups.setdefault((entry["region"], entry["project_id"], entry["service"]), []).append((key, entry))
+
+    def age(pair: tuple[str, dict[str, Any]]) -> tuple[str, str]:
+        return (pair[1].get("pending_since") or "", pair[1].get("created") or "")
+
+    ordered = sorted(groups.items(), key=lambda kv: min(age(p) for p in kv[1]))
+    alerts: list[Alert] = []
+    for (region, project_id, service), members in ordered[: config.max_messages_per_run]:
+        members.sort(key=lambda p: (p[1].get("created") or "", p[0]))
+        items = tuple(_item(key, entry) for key, entry in members)
+        limit = config.max_alerts_per_message
+        alerts.append(Alert(service=service, region=region, project_id=project_id, items=items[:limit],
+                            overflow=items[limit:], console_url=task_center_url(service, region), run_id=run_id))
+    return alerts, max(0, len(ordered) - config.max_messages_per_run)
+
+
+def mark_published(state: State, keys: Iterable[str], now: datetime) -> None:
+    """SMN accepted the message: only now are its tasks marked notified."""
+    for key in keys:
+        entry = state.tasks.get(key)
+        if entry is None:
+            continue
+        if entry.get("alert") == "failed":
+            entry["notified_at"] = iso(now)
+            entry.pop("entities", None)
+        elif entry.get("alert") == "stuck":
+            entry["stuck_notified_at"] = iso(now)
+        entry.update(alert=None, pending_since=None, last_error=None)
+
+
+def mark_failed(state: State, keys: Iterable[str], error: str) -> None:
+    """SMN did not accept the message: its tasks stay pending for the next run."""
+    for key in keys:
+        entry = state.tasks.get(key)
+        if entry is not None:
+            entry["attempts"] = int(entry.get("attempts") or 0) + 1
+            entry["last_error"] = clean(error, 400)

@@ -1,0 +1,47 @@
+"""Errors that end a run with a clear message. None of them ever carries a credential."""
+
+from __future__ import annotations
+
+
+class TaskwatchError(Exception):
+    """Base of the errors this package raises on purpose."""
+
+
+class ConfigError(TaskwatchError):
+    """A configuration key is missing or wrong; the message names the key and what was expected."""
+
+    def __init__(self, key: str, expected: str) -> None:
+        super().__init__(f"configuration {key}: {expected}")
+        self.key = key
+        self.expected = expected
+
+
+class EventError(TaskwatchError):
+    """The trigger event cannot be read."""
+
+
+class CredentialsError(TaskwatchError):
+    """No usable credentials in the context or the environment."""
+
+
+class SourceError(TaskwatchError):
+    """A task center could not be queried (after the retries the policy allows)."""
+
+    def __init__(self, message: str, *, kind: str = "error", status: int | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.code = code
+
+
+class OutOfTime(TaskwatchError):
+    """The run must stop querying to keep time for publishing and saving state."""
+
+
+class PublishError(TaskwatchError):
+    """SMN did not accept a message."""
+
+
+class StateError(TaskwatchError):
+    """The state object could not be read or written."""

@@ -1,0 +1,43 @@
+"""The monitor's own health: a task center that cannot be queried for TASKWATCH_BLIND_AFTER consecutive
+runs raises one "monitor blind" alert, and one "recovered" alert when it answers again; an optional
+heartbeat tells subscribers the function itself still runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .sanitize import clean
+from .state.document import State
+from .timeutil import from_iso, iso
+
+
+def record_source(state: State, source: str, ok: bool, error: str | None, now: datetime,
+                  blind_after: int) -> str | None:
+    """Update one source's health; returns "blind" or "recovered" when a message is due."""
+    entry = state.sources.setdefault(source, {"consecutive_failures": 0, "blind": False})
+    if ok:
+        entry.update(consecutive_failures=0, last_ok=iso(now), last_error=None)
+        return "recovered" if entry.get("blind") else None
+    entry["consecutive_failures"] = int(entry.get("consecutive_failures", 0)) + 1
+    entry["last_error"] = clean(error or "unknown error", 400)
+    if entry["consecutive_failures"] >= blind_after and not entry.get("blind"):
+        return "blind"
+    return None
+
+
+def mark_health_published(state: State, source: str, event: str) -> None:
+    entry = state.sources.setdefault(source, {"consecutive_failures": 0})
+    entry["blind"] = event == "blind"
+
+
+def heartbeat_due(state: State, every_seconds: float, now: datetime) -> bool:
+    if every_seconds <= 0:
+        return False
+    last = from_iso(state.heartbeat_at)
+    return last is None or now - last >= timedelta(seconds=every_seconds)
+
+
+def forget_unwatched(state: State, watched: set[str]) -> None:
+    """Drop health of sources no longer configured, so the state does not grow with old targets."""
+    for source in [s for s in state.sources if s not in watched]:
+        del state.sources[source]

@@ -1,0 +1,79 @@
+"""Messages out to SMN through the official SDK (publish_message with message_structure per protocol).
+
+SMN has no idempotency key, so a publish is retried inside a run only when SMN said it was throttled
+(nothing was delivered); any other failure leaves the alert pending for the next run.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .config import Config
+from .credentials import Credentials
+from .deadline import SAVE_RESERVE, Deadline
+from .errors import OutOfTime, PublishError, SourceError
+from .messages import Message
+from .retry import RetryPolicy, call_with_retry
+from .sdk import build_client, invoke, split_endpoint
+
+MAX_MESSAGE_BYTES = 256 * 1024
+
+
+def message_structure(message: Message) -> str:
+    """The JSON string SMN fans out by protocol; `default` is required."""
+    http = json.dumps(message.http, ensure_ascii=False, separators=(",", ":"), default=str)
+    structure = {"default": message.text, "email": message.text, "sms": message.sms, "http": http,
+                 "https": http}
+    text = json.dumps(structure, ensure_ascii=False)
+    if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
+        # The HTTP document is the largest part: keep its summary, drop per-task entities first.
+        trimmed = dict(message.http)
+        trimmed["tasks"] = [{k: v for k, v in t.items() if k != "entities"} for t in trimmed.get("tasks", [])]
+        trimmed["truncated"] = True
+        http = json.dumps(trimmed, ensure_ascii=False, separators=(",", ":"), default=str)
+        structure.update(http=http, https=http, default=message.text[:60000], email=message.text[:60000])
+        text = json.dumps(structure, ensure_ascii=False)
+    return text
+
+
+class SmnPublisher:
+    """Publishes to the one topic of the configuration."""
+
+    def __init__(self, config: Config, credentials: Credentials, deadline: Deadline, policy: RetryPolicy) -> None:
+        if not config.topic_urn:
+            raise PublishError("no topic configured")
+        self.topic_urn = config.topic_urn
+        _, _, region, project_id, _ = config.topic_urn.split(":", 4)
+        endpoint, self.path_prefix = split_endpoint(config.endpoint("smn", region))
+        from huaweicloudsdksmn.v2.smn_client import SmnClient
+
+        self.client = build_client(SmnClient, endpoint, project_id, credentials,
+                                   deadline.read_timeout(config.http_timeout, keep=SAVE_RESERVE))
+        self.deadline = deadline
+        self.policy = policy
+
+    def publish(self, message: Message) -> str:
+        """Publish; returns SMN's message_id, or raises PublishError."""
+        from huaweicloudsdksmn.v2.model.message_attribute import MessageAttribute
+        from huaweicloudsdksmn.v2.model.publish_message_request import PublishMessageRequest
+        from huaweicloudsdksmn.v2.model.publish_message_request_body import PublishMessageRequestBody
+
+        body = PublishMessageRequestBody(
+            subject=message.subject,
+            message_structure=message_structure(message),
+            message_attributes=[MessageAttribute(**a) for a in message.attributes] or None,
+        )
+        request = PublishMessageRequest(topic_urn=self.topic_urn, body=body)
+
+        def once() -> Any:
+            return invoke(self.client, "publish_message", request, self.path_prefix)
+
+        try:
+            response = call_with_retry(once, self.policy, self.deadline, "SMN publish", retry_server_errors=False,
+                                       keep=SAVE_RESERVE)
+        except SourceError as exc:
+            raise PublishError(str(exc)) from None
+        except OutOfTime as exc:
+            raise PublishError(str(exc)) from None
+        return getattr(response, "message_id", None) or ""

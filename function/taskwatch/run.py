@@ -1,0 +1,328 @@
+"""One run, end to end: state in, task centers queried, decisions, messages out, state saved.
+
+The order is the guarantee: a failure is marked notified only after SMN accepted its message, and the
+state is saved last. A run that dies between an accepted publish and the save repeats that message on the
+next run (the one duplicate the design allows; the message's dedup key identifies it).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import decide, health
+from .config import Config
+from .credentials import Credentials
+from .deadline import Deadline
+from .errors import OutOfTime, PublishError, SourceError, StateError, TaskwatchError
+from .logs import get_logger
+from .messages import Message, alert_message, notice_message
+from .publish import SmnPublisher
+from .retry import RetryPolicy
+from .sanitize import one_line
+from .sources import SPECS, Listing, TaskCenter, Violation
+from .state import StateStore, open_store
+from .state.document import State
+from .tasks import SERVICE_TITLES, Target, Task
+from .timeutil import iso, utcnow
+
+VIOLATION_SAMPLES = 20
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class SourceReport:
+    source: str
+    ok: bool = True
+    complete: bool = True
+    tasks: int = 0
+    pages: int = 0
+    error: str | None = None
+    skipped: bool = False
+    anomalies: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunContext:
+    config: Config
+    credentials: Credentials
+    deadline: Deadline
+    run_id: str
+    now: datetime
+    policy: RetryPolicy
+    log: Any
+
+
+def statuses_to_list(config: Config, service: str) -> list[str]:
+    """Alerting statuses the service knows, plus Running/Pending when stuck detection is on."""
+    known = SPECS[service].statuses
+    wanted = [s for s in config.alert_statuses if s in known]
+    if config.stuck_after > 0:
+        wanted += [s for s in decide.STUCK_STATUSES if s in known]
+    return wanted
+
+
+def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> State:
+    """Read the state; an unreadable one is kept aside, reported once, and replaced by a fresh baseline."""
+    stored = store.read()
+    if stored is None:
+        ctx.log.info("no state at %s: first run, existing failures will be baselined", store.uri)
+        return State.new(ctx.now)
+    try:
+        state = State.from_bytes(stored.data)
+    except StateError as exc:
+        label = "unreadable-" + ctx.now.strftime("%Y%m%dT%H%M%SZ")
+        aside = store.keep_aside(stored.data, label) if not ctx.config.dry_run else "(dry run: not copied)"
+        ctx.log.warning("state unreadable (%s); kept aside as %s, starting a fresh baseline", exc, aside)
+        summary["errors"].append(f"state unreadable: {exc}")
+        state = State.new(ctx.now)
+        state.notices.append({"kind": "state_reset", "since": iso(ctx.now),
+                              "text": f"The state object could not be used ({exc}). It was kept aside as {aside} "
+                                      "and a fresh baseline was taken: failures older than TASKWATCH_BACKFILL "
+                                      "were recorded without alerting."})
+    return state
+
+
+def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[SourceReport], list[Violation],
+                                                           dict[str, TaskCenter]]:
+    """List every (target, service, status) concurrently, within the connection pool and the deadline."""
+    centers: dict[str, TaskCenter] = {}
+    jobs: list[tuple[TaskCenter, str]] = []
+    reports: dict[str, SourceReport] = {}
+    end = ctx.now + CLOCK_SKEW
+    start = end - timedelta(seconds=ctx.config.lookback)
+    for target in ctx.config.targets:
+        for service in target.services:
+            source = f"{target.region}/{target.project_id}/{service}"
+            reports[source] = SourceReport(source)
+            try:
+                center = make_center(ctx, target, service)
+            except TaskwatchError as exc:
+                reports[source].ok, reports[source].error = False, str(exc)
+                continue
+            centers[source] = center
+            jobs.extend((center, status) for status in statuses_to_list(ctx.config, service))
+
+    def list_one(job: tuple[TaskCenter, str]) -> tuple[str, Listing | None, Exception | None]:
+        center, status = job
+        try:
+            return center.source, center.list_tasks(status, start, end), None
+        except (SourceError, OutOfTime) as exc:
+            return center.source, None, exc
+
+    tasks: list[Task] = []
+    violations: list[Violation] = []
+    with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="list") as pool:
+        for source, listing, error in pool.map(list_one, jobs):
+            report = reports[source]
+            if error is not None:
+                if isinstance(error, OutOfTime):
+                    report.skipped, report.complete = True, False
+                    report.error = report.error or str(error)
+                else:
+                    report.ok = False
+                    report.error = report.error or str(error)
+                continue
+            assert listing is not None
+            tasks.extend(listing.tasks)
+            violations.extend(listing.violations)
+            report.tasks += len(listing.tasks)
+            report.pages += listing.pages
+            report.complete = report.complete and listing.complete
+            report.anomalies.extend(listing.anomalies)
+    return tasks, list(reports.values()), violations, centers
+
+
+def make_center(ctx: RunContext, target: Target, service: str) -> TaskCenter:
+    spec = SPECS[service]
+    return TaskCenter(spec, target, ctx.config.endpoint(service, target.region), ctx.credentials, ctx.policy,
+                      ctx.deadline, ctx.config.http_timeout,
+                      offset_mode=ctx.config.taurusdb_offset_mode if service == "taurusdb" else "item")
+
+
+def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
+                  centers: dict[str, TaskCenter]) -> tuple[int, list[Violation], list[str]]:
+    """The detail call, once per new failure (not for tasks already notified or already detailed)."""
+    wanted = [(key, centers[tasks_by_key[key].source]) for key in decide.needs_detail(state)
+              if key in tasks_by_key and tasks_by_key[key].source in centers]
+
+    def one(job: tuple[str, TaskCenter]) -> tuple[str, Task | None, list[Violation], str | None]:
+        key, center = job
+        try:
+            task, found = center.detail(tasks_by_key[key])
+            return key, task, found, None
+        except (SourceError, OutOfTime) as exc:
+            return key, None, [], f"detail of {key}: {exc}"
+
+    violations: list[Violation] = []
+    errors: list[str] = []
+    done = 0
+    with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="detail") as pool:
+        for _key, task, found, error in pool.map(one, wanted):
+            violations.extend(found)
+            if task is not None:
+                decide.apply_detail(state, task)
+                done += 1
+            elif error:
+                errors.append(error)
+    return done, violations, errors
+
+
+def health_messages(ctx: RunContext, state: State, reports: list[SourceReport]) -> list[Message]:
+    messages: list[Message] = []
+    for report in reports:
+        if report.skipped and report.ok:
+            continue  # cut short by the deadline: says nothing about the task center
+        failed = not report.ok or not report.complete
+        error = report.error or ("; ".join(report.anomalies) or None)
+        event = health.record_source(state, report.source, not failed, error, ctx.now, ctx.config.blind_after)
+        if event is None:
+            continue
+        region, project_id, service = report.source.split("/")
+        title = SERVICE_TITLES[service]
+        if event == "blind":
+            runs = state.sources[report.source]["consecutive_failures"]
+            headline = f"monitor blind: {title} task center in {region} unreadable for {runs} runs"
+            text = (f"taskwatch could not read the {title} task center of project {project_id} in {region} for "
+                    f"{runs} consecutive runs. Failures there are NOT being reported until it recovers.\n"
+                    f"Last error: {one_line(error or 'unknown', 400)}")
+        else:
+            headline = f"recovered: {title} task center in {region} readable again"
+            text = (f"taskwatch reads the {title} task center of project {project_id} in {region} again. "
+                    "Failures that happened meanwhile are reported now, if the task center still holds them.")
+        messages.append(notice_message(event, headline, text, source=report.source, service=service,
+                                       region=region, run_id=ctx.run_id))
+    return messages
+
+
+def notice_messages(ctx: RunContext, state: State) -> list[Message]:
+    titles = {"state_reset": "state was unreadable, fresh baseline taken", "baseline": "first run baseline taken",
+              "given_up": "alerts given up after repeated publish failures"}
+    return [notice_message("notice", titles.get(n["kind"], n["kind"]), n["text"], run_id=ctx.run_id,
+                           notice_index=i) for i, n in enumerate(state.notices)]
+
+
+def publish_all(ctx: RunContext, state: State, messages: list[Message], summary: dict[str, Any]) -> None:
+    """Publish in order; mark each message's tasks only after SMN accepted it; failures stay pending."""
+    if ctx.config.dry_run:
+        for message in messages:
+            ctx.log.info("dry run, would publish: %s", message.subject)
+            ctx.log.info("dry run, text:\n%s", message.text)
+        summary["messages_would_publish"] = len(messages)
+        return
+    publisher = SmnPublisher(ctx.config, ctx.credentials, ctx.deadline, ctx.policy)
+    done_notices: list[int] = []
+    for message in messages:
+        try:
+            message_id = publisher.publish(message)
+        except PublishError as exc:
+            summary["messages_failed"] += 1
+            summary["errors"].append(f"publish {message.kind}: {exc}")
+            ctx.log.warning("publish failed, will retry next run: %s (%s)", message.subject, exc)
+            decide.mark_failed(state, message.keys, str(exc))
+            continue
+        summary["messages_published"] += 1
+        ctx.log.info("published %s %s: %s", message.kind, message_id, message.subject)
+        decide.mark_published(state, message.keys, ctx.now)
+        if message.kind in ("blind", "recovered") and message.source:
+            health.mark_health_published(state, message.source, message.kind)
+        elif message.kind == "heartbeat":
+            state.heartbeat_at = iso(ctx.now)
+        elif message.notice_index is not None:
+            done_notices.append(message.notice_index)
+    state.notices = [n for i, n in enumerate(state.notices) if i not in set(done_notices)]
+
+
+def new_summary(ctx: RunContext, trigger: str | None) -> dict[str, Any]:
+    return {
+        "run_id": ctx.run_id, "trigger": trigger, "dry_run": ctx.config.dry_run, "started": iso(ctx.now),
+        "targets": len(ctx.config.targets), "sources": [], "tasks_seen": 0, "failures_seen": 0,
+        "new_failures": 0, "new_stuck": 0, "baselined": 0, "filtered": 0, "details_fetched": 0,
+        "messages_published": 0, "messages_failed": 0, "alerts_waiting": 0, "pending": 0, "given_up": 0,
+        "schema_violations": 0, "violations": [], "errors": [], "state": {"uri": ctx.config.state_uri},
+    }
+
+
+def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger: str | None = None,
+        now: datetime | None = None, run_id: str | None = None) -> dict[str, Any]:
+    """Execute one run and return its summary (also logged as one JSON line by the caller)."""
+    started = time.monotonic()
+    ctx = RunContext(config, credentials, deadline, run_id or uuid.uuid4().hex[:12], now or utcnow(),
+                     RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger())
+    summary = new_summary(ctx, trigger)
+    store = open_store(config, credentials, deadline)
+    state = load_state(store, ctx, summary)
+
+    tasks, reports, violations, centers = query_sources(ctx, state)
+    observations = decide.observe(state, tasks, config, ctx.now)
+    tasks_by_key = {task.key: task for task in tasks}
+    summary["details_fetched"], detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers)
+    violations += detail_violations
+    summary["errors"] += detail_errors
+
+    if state.fresh and observations.baselined:
+        state.notices.append({"kind": "baseline", "since": iso(ctx.now),
+                              "text": f"First run: {observations.baselined} existing failures that ended more than "
+                                      f"{config.backfill / 3600:g} h ago were recorded without alerting. "
+                                      "From now on every new failure is reported once."})
+    given_up = decide.give_up(state, config, ctx.now)
+    if given_up:
+        state.notices.append({"kind": "given_up", "since": iso(ctx.now),
+                              "text": f"{len(given_up)} alerts could not be published for "
+                                      f"{config.give_up_after / 3600:g} h and were given up: "
+                                      + ", ".join(given_up[:50]) + (" ..." if len(given_up) > 50 else "")})
+    state.notices = state.notices[-50:]
+
+    messages = health_messages(ctx, state, reports) + notice_messages(ctx, state)
+    alerts, waiting = decide.plan_alerts(state, config, ctx.run_id)
+    messages += [alert_message(alert) for alert in alerts]
+    if health.heartbeat_due(state, config.heartbeat, ctx.now):
+        watched = ", ".join(r.source for r in reports)
+        messages.append(notice_message("heartbeat", "heartbeat: still watching",
+                                       f"taskwatch ran at {iso(ctx.now)} and watches: {watched}.",
+                                       run_id=ctx.run_id))
+    publish_all(ctx, state, messages, summary)
+
+    health.forget_unwatched(state, {r.source for r in reports})
+    pruned = state.prune(ctx.now, config.lookback)
+    if not config.dry_run:
+        data = state.to_bytes(ctx.now, ctx.run_id)
+        try:
+            store.write(data)
+            summary["state"].update(written=True, bytes=len(data))
+        except StateError as exc:
+            summary["state"]["written"] = False
+            summary["errors"].append(f"state not saved: {exc}")
+            ctx.log.error("state not saved (%s): the next run repeats this run's messages", exc)
+    else:
+        summary["state"]["written"] = False
+
+    summary.update(
+        sources=[r.__dict__ for r in reports], tasks_seen=len(tasks), failures_seen=observations.failures_seen,
+        new_failures=len(observations.new_failures), new_stuck=len(observations.new_stuck),
+        baselined=observations.baselined, filtered=observations.filtered, alerts_waiting=waiting,
+        pending=sum(1 for e in state.tasks.values() if e.get("alert")), given_up=len(given_up),
+        schema_violations=len(violations), violations=[v.as_dict() for v in violations[:VIOLATION_SAMPLES]],
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+    summary["state"].update(tasks=len(state.tasks), pruned=pruned)
+    summary["errors"] += [f"{r.source}: {r.error}" for r in reports if r.error]
+    summary["outcome"] = outcome(summary, reports)
+    for v in violations[:VIOLATION_SAMPLES]:
+        ctx.log.warning("schema violation in %s %s%s: %s", v.source, v.call,
+                        f" task {v.task_id}" if v.task_id else "", v.reason)
+    return summary
+
+
+def outcome(summary: dict[str, Any], reports: list[SourceReport]) -> str:
+    """One word for the run: ok, degraded (something to look at), or failed (nothing useful happened)."""
+    if not summary["state"].get("written") and not summary["dry_run"]:
+        return "failed"
+    if summary["errors"] or summary["messages_failed"] or summary["schema_violations"] or \
+            any(not r.ok or not r.complete for r in reports):
+        return "degraded"
+    return "ok"

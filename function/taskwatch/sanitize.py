@@ -1,0 +1,29 @@
+"""Text that comes from outside (task names, fail reasons, error messages) made safe to log and send."""
+
+from __future__ import annotations
+
+import re
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: object, limit: int = 2000) -> str:
+    """Drop ANSI escapes, control and bidirectional-override characters; cap the length."""
+    value = "" if text is None else str(text)
+    value = _CONTROL.sub("", _ANSI.sub("", value[: limit * 4]))
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def one_line(text: object, limit: int = 200) -> str:
+    """clean() folded onto one line, for log lines and subjects."""
+    return _SPACES.sub(" ", clean(text, limit * 2)).strip()[:limit]
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """Remove any secret value that might have slipped into a text."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text

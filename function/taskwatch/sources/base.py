@@ -1,0 +1,260 @@
+"""One task center, whatever the service: paging, validation of the raw body, normalisation.
+
+Each service module (taurusdb, gaussdb, dds) only declares how its API differs: operations, field names,
+paging and time formats. Everything else lives here once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..credentials import Credentials
+from ..deadline import Deadline
+from ..errors import SourceError
+from ..retry import BadResponse, RetryPolicy, call_with_retry
+from ..sanitize import one_line
+from ..schema_files import describe_error, error_path, validator
+from ..sdk import build_client, invoke, split_endpoint
+from ..tasks import Target, Task
+from ..timeutil import parse_instant
+
+MAX_PAGES = 400  # a month of tasks at 50-100 per page; more means the listing is not converging
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How one service's task center API looks."""
+
+    service: str
+    statuses: tuple[str, ...]  # statuses the API knows
+    client_class: Callable[[], Any]  # imported lazily: each SDK costs ~0.3 s and 60 MB to import
+    list_operation: str
+    list_request: Callable[..., Any]  # (status, start, end, offset, limit) -> request
+    detail_operation: str
+    detail_request: Callable[[str], Any]
+    items_key: str
+    page_size: int
+    item_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw list item -> Task fields
+    detail_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw detail job -> Task fields
+    id_field: str
+
+
+@dataclass
+class Violation:
+    """A record or page that did not match its schema: reported, never dropped."""
+
+    source: str
+    call: str
+    path: str
+    reason: str
+    task_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "call": self.call, "path": self.path, "reason": self.reason,
+                "task_id": self.task_id}
+
+
+@dataclass
+class Listing:
+    """What one list query returned, and whether it is known to be complete."""
+
+    tasks: list[Task] = field(default_factory=list)
+    pages: int = 0
+    complete: bool = True
+    anomalies: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+
+class TaskCenter:
+    """The task center of one service in one target (region and project)."""
+
+    def __init__(self, spec: ServiceSpec, target: Target, endpoint_url: str, credentials: Credentials,
+                 policy: RetryPolicy, deadline: Deadline, read_timeout: float,
+                 offset_mode: str = "item") -> None:
+        self.spec = spec
+        self.target = target
+        self.policy = policy
+        self.deadline = deadline
+        self.offset_mode = offset_mode
+        self.source = f"{target.region}/{target.project_id}/{spec.service}"
+        endpoint, self.path_prefix = split_endpoint(endpoint_url)
+        self.client = build_client(spec.client_class(), endpoint, target.project_id, credentials,
+                                   deadline.read_timeout(read_timeout))
+
+    # -- raw calls -------------------------------------------------------------------------------------
+    def _fetch(self, call: str, operation: str, request: Any) -> Any:
+        def once() -> Any:
+            response = invoke(self.client, operation, request, self.path_prefix)
+            return _parse_body(response.raw_content)
+        return call_with_retry(once, self.policy, self.deadline, f"{self.source} {call}")
+
+    def _offset(self, page: int) -> int:
+        return page + 1 if self.offset_mode == "page" else page * self.spec.page_size
+
+    # -- list ------------------------------------------------------------------------------------------
+    def list_tasks(self, status: str, start: datetime, end: datetime) -> Listing:
+        """Every task with `status` created in [start, end], following every page."""
+        listing = Listing()
+        seen: set[str] = set()
+        schema = validator(f"{self.spec.service}_list")
+        fetched = 0
+        page = 0
+        while True:
+            request = self.spec.list_request(status, start, end, self._offset(page), self.spec.page_size)
+            document = self._fetch("list", self.spec.list_operation, request)
+            listing.pages += 1
+            items, item_errors = self._check_page(schema, document, listing)
+            total = document.get("total_count") if isinstance(document.get("total_count"), int) else None
+            fresh = 0
+            for index, item in enumerate(items):
+                task = self._normalise(item, listing, item_errors.get(index, []))
+                if task.id in seen:
+                    continue
+                seen.add(task.id)
+                fresh += 1
+                listing.tasks.append(task)
+            fetched += len(items)
+            if not items:
+                if total is not None and fetched < total:
+                    listing.complete = False
+                    listing.anomalies.append(f"empty page at offset {self._offset(page)} while total_count is {total}")
+                break
+            if fresh == 0:
+                listing.complete = False
+                listing.anomalies.append(f"page at offset {self._offset(page)} repeated earlier tasks only")
+                break
+            if len(items) < self.spec.page_size or (total is not None and fetched >= total):
+                break
+            page += 1
+            if page >= MAX_PAGES:
+                listing.complete = False
+                listing.anomalies.append(f"stopped after {MAX_PAGES} pages")
+                break
+        return listing
+
+    def _check_page(self, schema: Any, document: Any, listing: Listing) -> tuple[list[Any], dict[int, list[str]]]:
+        """Validate the page; an envelope that does not match fails the call, a bad item is kept."""
+        key = self.spec.items_key
+        item_errors: dict[int, list[str]] = {}
+        envelope: list[str] = []
+        for error in schema.iter_errors(document):
+            path = list(error.absolute_path)
+            if len(path) >= 2 and path[0] == key and isinstance(path[1], int):
+                item_errors.setdefault(path[1], []).append(f"{error_path(error)}: {describe_error(error)}")
+            else:
+                envelope.append(f"{error_path(error)}: {describe_error(error)}")
+        if envelope:
+            for reason in envelope:
+                listing.violations.append(Violation(self.source, "list", reason.split(":")[0], reason))
+            raise SourceError(f"{self.source} list: response does not match its schema ({envelope[0]})",
+                              kind="schema")
+        return document[key], item_errors
+
+    def _normalise(self, item: Any, listing: Listing, errors: list[str]) -> Task:
+        fields = _lenient(self.spec.item_fields, item, errors)
+        task = self._task(fields, item, errors)
+        for reason in errors:
+            listing.violations.append(Violation(self.source, "list", reason.split(":")[0], reason, task.id))
+        return task
+
+    def _task(self, fields: dict[str, Any], raw: Any, errors: list[str]) -> Task:
+        task_id = fields.get("id")
+        if not isinstance(task_id, str) or not task_id:
+            digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+            task_id = "unidentified-" + digest[:16]
+        created = _instant(fields.get("created"), "created", errors)
+        ended = _instant(fields.get("ended"), "ended", errors)
+        instance_id = fields.get("instance_id")
+        instance_name = fields.get("instance_name")
+        return Task(
+            service=self.spec.service, region=self.target.region, project_id=self.target.project_id,
+            id=task_id, name=_text(fields.get("name")) or "(unnamed task)", status=_text(fields.get("status")) or "",
+            created=created, ended=ended, progress=_text(fields.get("progress")),
+            instance_id=_text(instance_id), instance_name=_text(instance_name),
+            fail_reason=_text(fields.get("fail_reason")), entities=fields.get("entities"),
+            schema_errors=list(errors),
+        )
+
+    # -- detail ----------------------------------------------------------------------------------------
+    def detail(self, task: Task) -> tuple[Task, list[Violation]]:
+        """The task's detail (fail_reason, entities, instance), merged over what the list said."""
+        document = self._fetch("detail", self.spec.detail_operation, self.spec.detail_request(task.id))
+        violations: list[Violation] = []
+        errors = [f"{error_path(e)}: {describe_error(e)}"
+                  for e in validator(f"{self.spec.service}_detail").iter_errors(document)]
+        for reason in errors:
+            violations.append(Violation(self.source, "detail", reason.split(":")[0], reason, task.id))
+        job = document.get("job") if isinstance(document, dict) else None
+        if not isinstance(job, dict):
+            raise SourceError(f"{self.source} detail: response has no job object", kind="schema")
+        fields = _lenient(self.spec.detail_fields, job, errors)
+        merged = Task(**{**task.__dict__})
+        for name in ("fail_reason", "entities", "instance_id", "instance_name", "progress"):
+            value = fields.get(name)
+            if value not in (None, "", {}):
+                setattr(merged, name, value if name == "entities" else _text(value))
+        ended = _instant(fields.get("ended"), "ended", errors)
+        if ended and not merged.ended:
+            merged.ended = ended
+        merged.schema_errors = list(task.schema_errors) + errors
+        merged.detailed = True
+        return merged, violations
+
+
+def job_detail_fields(progress_key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The detail APIs of all three services share one shape: job{..., instance{id, name}}; only the
+    progress field is named differently (TaurusDB `process`, openGauss and DDS `progress`)."""
+
+    def extract(job: dict[str, Any]) -> dict[str, Any]:
+        instance = job.get("instance") or {}
+        return {
+            "id": job.get("id"), "name": job.get("name"), "status": job.get("status"),
+            "created": job.get("created"), "ended": job.get("ended"), "progress": job.get(progress_key),
+            "instance_id": instance.get("id"), "instance_name": instance.get("name"),
+            "fail_reason": job.get("fail_reason"), "entities": job.get("entities"),
+        }
+
+    return extract
+
+
+def _parse_body(raw: bytes | None) -> Any:
+    if raw is None or raw == b"":
+        raise BadResponse("empty body")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        snippet = raw[:60].decode("utf-8", "replace")
+        raise BadResponse(f"not JSON: {one_line(snippet, 60)!r}") from None
+
+
+def _lenient(extract: Callable[[dict[str, Any]], dict[str, Any]], raw: Any, errors: list[str]) -> dict[str, Any]:
+    """Field extraction that survives odd records: what cannot be read is left out and noted."""
+    if not isinstance(raw, dict):
+        errors.append("(record): not an object")
+        return {}
+    try:
+        return extract(raw)
+    except (AttributeError, TypeError, KeyError) as exc:
+        errors.append(f"(record): unreadable fields ({type(exc).__name__})")
+        return {}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _instant(value: Any, name: str, errors: list[str]) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_instant(value) if isinstance(value, str) else None
+    except ValueError:
+        errors.append(f"{name}: unreadable time")
+        return None

@@ -1,0 +1,58 @@
+"""DDS (Document Database Service): list_tasks (GET /v3.1/{project_id}/jobs) and show_job_detail (seed 001).
+
+The list requires start_time and end_time ("yyyy-mm-ddThh:mm:ss+hhmm", at most 30 days apart); items are
+flat (id, name, instance_id, instance_name, created_at, ended_at) and say `progress`, not `process`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..timeutil import format_offset
+from .base import ServiceSpec, job_detail_fields
+
+
+def _client_class() -> Any:
+    from huaweicloudsdkdds.v3.dds_client import DdsClient
+
+    return DdsClient
+
+
+def _list_request(status: str, start: datetime, end: datetime, offset: int, limit: int) -> Any:
+    from huaweicloudsdkdds.v3.model.list_tasks_request import ListTasksRequest
+
+    return ListTasksRequest(start_time=format_offset(start), end_time=format_offset(end), status=status,
+                            offset=offset, limit=limit)
+
+
+def _detail_request(task_id: str) -> Any:
+    from huaweicloudsdkdds.v3.model.show_job_detail_request import ShowJobDetailRequest
+
+    return ShowJobDetailRequest(id=task_id)
+
+
+def _item_fields(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item.get("id"), "name": item.get("name"), "status": item.get("status"),
+        "created": item.get("created_at"), "ended": item.get("ended_at"), "progress": item.get("progress"),
+        "instance_id": item.get("instance_id"), "instance_name": item.get("instance_name"),
+        "fail_reason": item.get("fail_reason"),
+    }
+
+
+
+SPEC = ServiceSpec(
+    service="dds",
+    statuses=("Running", "Completed", "Failed"),
+    client_class=_client_class,
+    list_operation="list_tasks",
+    list_request=_list_request,
+    detail_operation="show_job_detail",
+    detail_request=_detail_request,
+    items_key="jobs",
+    page_size=100,
+    item_fields=_item_fields,
+    detail_fields=job_detail_fields("progress"),
+    id_field="id",
+)

@@ -1,0 +1,59 @@
+"""GaussDB (openGauss): list_tasks (seed 004) and show_job_detail.
+
+List items nest the instance in instance_info{}; created_at/ended_at; times in the query are UNIX
+milliseconds (UTC) as strings; offset counts items from 0; limit 1-100. The detail says `progress`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..timeutil import format_unix_ms
+from .base import ServiceSpec, job_detail_fields
+
+
+def _client_class() -> Any:
+    from huaweicloudsdkgaussdbforopengauss.v3.gaussdbforopengauss_client import GaussDBforopenGaussClient
+
+    return GaussDBforopenGaussClient
+
+
+def _list_request(status: str, start: datetime, end: datetime, offset: int, limit: int) -> Any:
+    from huaweicloudsdkgaussdbforopengauss.v3.model.list_tasks_request import ListTasksRequest
+
+    return ListTasksRequest(status=status, start_time=format_unix_ms(start), end_time=format_unix_ms(end),
+                            offset=offset, limit=limit)
+
+
+def _detail_request(task_id: str) -> Any:
+    from huaweicloudsdkgaussdbforopengauss.v3.model.show_job_detail_request import ShowJobDetailRequest
+
+    return ShowJobDetailRequest(id=task_id)
+
+
+def _item_fields(item: dict[str, Any]) -> dict[str, Any]:
+    instance = item.get("instance_info") or {}
+    return {
+        "id": item.get("job_id"), "name": item.get("name"), "status": item.get("status"),
+        "created": item.get("created_at"), "ended": item.get("ended_at"), "progress": item.get("process"),
+        "instance_id": instance.get("instance_id"), "instance_name": instance.get("instance_name"),
+        "fail_reason": item.get("fail_reason"),
+    }
+
+
+
+SPEC = ServiceSpec(
+    service="gaussdb",
+    statuses=("Running", "Completed", "Failed"),
+    client_class=_client_class,
+    list_operation="list_tasks",
+    list_request=_list_request,
+    detail_operation="show_job_detail",
+    detail_request=_detail_request,
+    items_key="tasks",
+    page_size=100,
+    item_fields=_item_fields,
+    detail_fields=job_detail_fields("progress"),
+    id_field="job_id",
+)

@@ -1,0 +1,59 @@
+"""TaurusDB (GaussDB for MySQL): list_immediate_jobs and show_gauss_my_sql_job_info (seeds 000, 002, 003).
+
+List items are flat (job_id, job_name, instance_id, created_time, process); limit must be 10, 20 or 50;
+times are "yyyy-mm-ddThh:mm:ss+hhmm"; offset is a page number from 1 unless configured as an item offset
+(the documents disagree; see TASKWATCH_TAURUSDB_OFFSET_MODE). The detail nests instance{id,name}.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..timeutil import format_offset
+from .base import ServiceSpec, job_detail_fields
+
+
+def _client_class() -> Any:
+    from huaweicloudsdkgaussdb.v3.gaussdb_client import GaussDBClient
+
+    return GaussDBClient
+
+
+def _list_request(status: str, start: datetime, end: datetime, offset: int, limit: int) -> Any:
+    from huaweicloudsdkgaussdb.v3.model.list_immediate_jobs_request import ListImmediateJobsRequest
+
+    return ListImmediateJobsRequest(status=status, offset=str(offset), limit=str(limit),
+                                    start_time=format_offset(start), end_time=format_offset(end))
+
+
+def _detail_request(task_id: str) -> Any:
+    from huaweicloudsdkgaussdb.v3.model.show_gauss_my_sql_job_info_request import ShowGaussMySqlJobInfoRequest
+
+    return ShowGaussMySqlJobInfoRequest(id=task_id)
+
+
+def _item_fields(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item.get("job_id"), "name": item.get("job_name"), "status": item.get("status"),
+        "created": item.get("created_time"), "ended": item.get("ended_time"), "progress": item.get("process"),
+        "instance_id": item.get("instance_id"), "instance_name": item.get("instance_name"),
+        "fail_reason": item.get("fail_reason"),
+    }
+
+
+
+SPEC = ServiceSpec(
+    service="taurusdb",
+    statuses=("Running", "Completed", "Failed", "Pending", "Unauthorized", "Canceled"),
+    client_class=_client_class,
+    list_operation="list_immediate_jobs",
+    list_request=_list_request,
+    detail_operation="show_gauss_my_sql_job_info",
+    detail_request=_detail_request,
+    items_key="jobs",
+    page_size=50,
+    item_fields=_item_fields,
+    detail_fields=job_detail_fields("process"),
+    id_field="job_id",
+)

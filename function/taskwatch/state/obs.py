@@ -1,0 +1,87 @@
+"""State in an OBS object (obs://bucket/key), over plain `requests` with the OBS header signature.
+
+No OBS SDK at run time: two calls (GET, PUT) do not justify its import cost on every cold start.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import quote
+
+import requests
+
+from ..credentials import Credentials
+from ..deadline import Deadline
+from ..errors import StateError
+from .obs_signature import authorization, http_date
+from .store import StateStore, StoredObject
+
+CONTENT_TYPE = "application/json"
+
+
+class ObsStore(StateStore):
+    def __init__(self, uri: str, credentials: Credentials, endpoint_template: str, region: str,
+                 deadline: Deadline, timeout: float = 10.0) -> None:
+        bucket, _, key = uri[len("obs://"):].partition("/")
+        if not bucket or not key:
+            raise StateError("an obs:// state URI needs a bucket and a key: obs://bucket/path/state.json")
+        super().__init__(uri, key)
+        self.bucket = bucket
+        self.credentials = credentials
+        self.deadline = deadline
+        self.timeout = timeout
+        self.base = endpoint_template.replace("{region}", region)
+        self.session = requests.Session()
+
+    def _url(self, name: str) -> str:
+        encoded = quote(name, safe="/~")
+        if "{bucket}" in self.base:
+            return f"{self.base.replace('{bucket}', self.bucket).rstrip('/')}/{encoded}"
+        return f"{self.base.rstrip('/')}/{self.bucket}/{encoded}"
+
+    def _send(self, method: str, name: str, data: bytes | None = None) -> requests.Response:
+        headers = {"Date": http_date()}
+        if data is not None:
+            headers["Content-Type"] = CONTENT_TYPE
+            headers["Content-MD5"] = base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
+        if self.credentials.security_token:
+            headers["x-obs-security-token"] = self.credentials.security_token
+        headers["Authorization"] = authorization(self.credentials.ak, self.credentials.sk, method,
+                                                 self.bucket, name, headers)
+        timeout = min(self.timeout, max(1.0, self.deadline.remaining() - 1))
+        try:
+            return self.session.request(method, self._url(name), data=data, headers=headers,
+                                        timeout=(5, timeout))
+        except requests.RequestException as exc:
+            raise StateError(f"OBS {method} {self.bucket}/{name}: {type(exc).__name__}") from None
+
+    def get(self, name: str) -> StoredObject | None:
+        response = self._send("GET", name)
+        if response.status_code == 404:
+            code = _error_code(response.text)
+            if code == "NoSuchBucket":
+                raise StateError(f"OBS GET {self.bucket}/{name}: bucket does not exist")
+            return None
+        if response.status_code != 200:
+            raise StateError(f"OBS GET {self.bucket}/{name}: HTTP {response.status_code} "
+                             f"{_error_code(response.text)}")
+        try:
+            data = response.content
+        except requests.RequestException as exc:
+            raise StateError(f"OBS GET {self.bucket}/{name}: {type(exc).__name__}") from None
+        return StoredObject(data, response.headers.get("ETag", ""))
+
+    def put(self, name: str, data: bytes) -> str:
+        response = self._send("PUT", name, data)
+        if response.status_code != 200:
+            raise StateError(f"OBS PUT {self.bucket}/{name}: HTTP {response.status_code} "
+                             f"{_error_code(response.text)}")
+        return response.headers.get("ETag", "")
+
+
+def _error_code(body: str) -> str:
+    """The <Code> of an OBS XML error body (no XML parser needed for one element)."""
+    start = body.find("<Code>")
+    end = body.find("</Code>")
+    return body[start + 6:end][:64] if 0 <= start < end else ""

@@ -1,0 +1,53 @@
+"""Shared test helpers: a FunctionGraph-shaped context, canonical credentials and configuration."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+PROJECT = "0123456789abcdef0123456789abcdef"
+REGION = "xx-test-1"
+TOPIC = f"urn:smn:{REGION}:{PROJECT}:taskwatch"
+BUCKET = "taskwatch-state"
+AK = "TESTAKTASKWATCH0000001"
+SK = "TESTSKtaskwatchSecretValue0000000000001"
+TOKEN = "TESTTOKENtaskwatchSessionToken00000000000000001"
+
+
+@dataclass
+class FakeContext:
+    """The FunctionGraph context object the handler receives (runtime context, not an HTTP API)."""
+
+    ak: str | None = None
+    sk: str | None = None
+    token: str | None = None
+    budget_ms: float = 60_000
+    user_data: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    def getSecurityAccessKey(self) -> str | None:  # noqa: N802 - FunctionGraph's names
+        return self.ak
+
+    def getSecuritySecretKey(self) -> str | None:  # noqa: N802
+        return self.sk
+
+    def getSecurityToken(self) -> str | None:  # noqa: N802
+        return self.token
+
+    def getRemainingTimeInMilliSeconds(self) -> float:  # noqa: N802
+        return self.budget_ms - (time.monotonic() - self.started) * 1000
+
+    def getUserData(self, key: str, default: Any = None) -> Any:  # noqa: N802
+        return self.user_data.get(key, default)
+
+    def getRequestID(self) -> str:  # noqa: N802
+        return "test-request"
+
+
+def timer_event(user_event: Any = None, name: str = "every-5-minutes") -> dict[str, Any]:
+    event: dict[str, Any] = {"version": "v1.0", "time": "2026-11-23T08:00:00+08:00", "trigger_type": "TIMER",
+                             "trigger_name": name}
+    if user_event is not None:
+        event["user_event"] = user_event
+    return event
