@@ -26,22 +26,22 @@ class FakeContext:
     user_data: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
-    def getSecurityAccessKey(self) -> str | None:  # noqa: N802 - FunctionGraph's names
+    def getSecurityAccessKey(self) -> str | None:
         return self.ak
 
-    def getSecuritySecretKey(self) -> str | None:  # noqa: N802
+    def getSecuritySecretKey(self) -> str | None:
         return self.sk
 
-    def getSecurityToken(self) -> str | None:  # noqa: N802
+    def getSecurityToken(self) -> str | None:
         return self.token
 
-    def getRemainingTimeInMilliSeconds(self) -> float:  # noqa: N802
+    def getRemainingTimeInMilliSeconds(self) -> float:
         return self.budget_ms - (time.monotonic() - self.started) * 1000
 
-    def getUserData(self, key: str, default: Any = None) -> Any:  # noqa: N802
+    def getUserData(self, key: str, default: Any = None) -> Any:
         return self.user_data.get(key, default)
 
-    def getRequestID(self) -> str:  # noqa: N802
+    def getRequestID(self) -> str:
         return "test-request"
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from taskwatch.config import load_config
 from taskwatch.errors import ConfigError
+
 from tests.fixtures import PROJECT, REGION, TOPIC
 
 BASE = {"TASKWATCH_REGION": REGION, "TASKWATCH_PROJECT_ID": PROJECT, "TASKWATCH_SMN_TOPIC_URN": TOPIC}

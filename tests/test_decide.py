@@ -8,6 +8,7 @@ from taskwatch import decide
 from taskwatch.config import load_config
 from taskwatch.state.document import State
 from taskwatch.tasks import Task
+
 from tests.fixtures import PROJECT, REGION, TOPIC
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -83,7 +84,8 @@ def test_stuck_task_alerts_once_then_again_once_when_it_fails() -> None:
 
 
 def test_filters_on_names_instances_and_statuses() -> None:
-    config = load_config({**BASE, "TASKWATCH_EXCLUDE_TASKS": "Mongodb*Backup", "TASKWATCH_INCLUDE_INSTANCES": "prod-*,*-prod-*",
+    config = load_config({**BASE, "TASKWATCH_EXCLUDE_TASKS": "Mongodb*Backup",
+                          "TASKWATCH_INCLUDE_INSTANCES": "prod-*,*-prod-*",
                           "TASKWATCH_ALERT_STATUSES": "Failed,Canceled"})
     state = known_state()
     tasks = [task(1), task(2, name="MongodbSnapshotBackup"), task(3, instance="dds-test-1"),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from taskwatch.errors import EventError
 from taskwatch.event import parse_event
+
 from tests.fixtures import timer_event
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from obs.auth import Authentication
 from obs.convertor import Adapter
-
 from taskwatch.state.obs_signature import authorization, http_date
+
 from tests.fixtures import AK, SK, TOKEN
 
 

@@ -6,7 +6,6 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from taskwatch.errors import StateError
 from taskwatch.state.document import State
 from taskwatch.timeutil import iso

@@ -16,7 +16,9 @@ def record_source(state: State, source: str, ok: bool, error: str | None, now: d
     """Update one source's health; returns "blind" or "recovered" when a message is due."""
     entry = state.sources.setdefault(source, {"consecutive_failures": 0, "blind": False})
     if ok:
-        entry.update(consecutive_failures=0, last_ok=iso(now), last_error=None)
+        if entry.get("consecutive_failures") or entry.get("last_error") or "last_ok" not in entry:
+            # Only on a change, so a steady run leaves the state untouched (and unwritten).
+            entry.update(consecutive_failures=0, last_ok=iso(now), last_error=None)
         return "recovered" if entry.get("blind") else None
     entry["consecutive_failures"] = int(entry.get("consecutive_failures", 0)) + 1
     entry["last_error"] = clean(error or "unknown error", 400)

@@ -19,6 +19,7 @@ from .config import Config
 from .credentials import Credentials
 from .deadline import Deadline
 from .errors import OutOfTime, PublishError, SourceError, StateError, TaskwatchError
+from .lease import Lease, lease_term
 from .logs import get_logger
 from .messages import Message, alert_message, notice_message
 from .publish import SmnPublisher
@@ -66,12 +67,13 @@ def statuses_to_list(config: Config, service: str) -> list[str]:
     return wanted
 
 
-def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> State:
-    """Read the state; an unreadable one is kept aside, reported once, and replaced by a fresh baseline."""
+def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> tuple[State, str | None]:
+    """Read the state (and its ETag); an unreadable one is kept aside, reported once, and replaced by a
+    fresh baseline."""
     stored = store.read()
     if stored is None:
         ctx.log.info("no state at %s: first run, existing failures will be baselined", store.uri)
-        return State.new(ctx.now)
+        return State.new(ctx.now), None
     try:
         state = State.from_bytes(stored.data)
     except StateError as exc:
@@ -84,7 +86,7 @@ def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> S
                               "text": f"The state object could not be used ({exc}). It was kept aside as {aside} "
                                       "and a fresh baseline was taken: failures older than TASKWATCH_BACKFILL "
                                       "were recorded without alerting."})
-    return state
+    return state, stored.etag
 
 
 def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[SourceReport], list[Violation],
@@ -255,7 +257,8 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
                      RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger())
     summary = new_summary(ctx, trigger)
     store = open_store(config, credentials, deadline)
-    state = load_state(store, ctx, summary)
+    state, etag = load_state(store, ctx, summary)
+    loaded = None if state.fresh else state.fingerprint()
 
     tasks, reports, violations, centers = query_sources(ctx, state)
     observations = decide.observe(state, tasks, config, ctx.now)
@@ -285,21 +288,9 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
         messages.append(notice_message("heartbeat", "heartbeat: still watching",
                                        f"taskwatch ran at {iso(ctx.now)} and watches: {watched}.",
                                        run_id=ctx.run_id))
-    publish_all(ctx, state, messages, summary)
-
     health.forget_unwatched(state, {r.source for r in reports})
     pruned = state.prune(ctx.now, config.lookback)
-    if not config.dry_run:
-        data = state.to_bytes(ctx.now, ctx.run_id)
-        try:
-            store.write(data)
-            summary["state"].update(written=True, bytes=len(data))
-        except StateError as exc:
-            summary["state"]["written"] = False
-            summary["errors"].append(f"state not saved: {exc}")
-            ctx.log.error("state not saved (%s): the next run repeats this run's messages", exc)
-    else:
-        summary["state"]["written"] = False
+    commit(ctx, store, state, etag, loaded, messages, summary)
 
     summary.update(
         sources=[r.__dict__ for r in reports], tasks_seen=len(tasks), failures_seen=observations.failures_seen,
@@ -318,9 +309,50 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     return summary
 
 
+def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, loaded: str | None,
+           messages: list[Message], summary: dict[str, Any]) -> None:
+    """Publish and save, guarded against overlapping runs (see lease.py); a steady run writes nothing."""
+    summary["state"]["written"] = False
+    if ctx.config.dry_run:
+        publish_all(ctx, state, messages, summary)
+        return
+    lease = Lease(store, ctx.run_id)
+    try:
+        if messages:
+            if not lease.acquire(ctx.now, lease_term(ctx.deadline.remaining())):
+                summary["skipped"] = f"another run ({lease.holder}) holds the lease; it publishes instead"
+                ctx.log.warning("not publishing: %s", summary["skipped"])
+                return
+        elif loaded is not None and state.fingerprint() == loaded:
+            return  # nothing changed: no write
+        if not _state_unchanged(store, etag):
+            summary["skipped"] = "another run saved the state meanwhile; the next run starts from its state"
+            ctx.log.warning("not publishing or saving: %s", summary["skipped"])
+            return
+        publish_all(ctx, state, messages, summary)
+        data = state.to_bytes(ctx.now, ctx.run_id)
+        store.write(data)
+        summary["state"].update(written=True, bytes=len(data))
+    except StateError as exc:
+        summary["errors"].append(f"state not saved: {exc}")
+        ctx.log.error("state not saved (%s): the next run repeats this run's messages", exc)
+    finally:
+        try:
+            lease.release(ctx.now)
+        except StateError as exc:
+            ctx.log.warning("lease not released (%s); it expires by itself", exc)
+
+
+def _state_unchanged(store: StateStore, etag: str | None) -> bool:
+    current = store.read()
+    return (current.etag if current else None) == etag
+
+
 def outcome(summary: dict[str, Any], reports: list[SourceReport]) -> str:
     """One word for the run: ok, degraded (something to look at), or failed (nothing useful happened)."""
-    if not summary["state"].get("written") and not summary["dry_run"]:
+    if summary.get("skipped"):
+        return "skipped"
+    if any(e.startswith("state not saved") for e in summary["errors"]):
         return "failed"
     if summary["errors"] or summary["messages_failed"] or summary["schema_violations"] or \
             any(not r.ok or not r.complete for r in reports):

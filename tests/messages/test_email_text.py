@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from taskwatch.messages.email_text import alert_text
+
 from tests.messages.samples import PROJECT, alert, item
 
 
 def test_email_has_everything_needed_to_act() -> None:
     text = alert_text(alert())
-    for expected in ("GaussDB task center, region ap-southeast-1", "CreateGaussDBV5Instance: Failed",
+    for expected in ("GaussDB task center, region ap-southeast-1", "1. CreateGaussDBV5Instance (status Failed)",
                      "gauss-6568-zzh (ce2dce50f365430abe161bab79495a6ein14)", "Task ID:   job-1",
                      "Reason:    500000", f"Dedup key: gaussdb:{PROJECT}:job-1",
                      "Task center: https://console.example/taskCenter"):
@@ -28,6 +29,6 @@ def test_missing_reason_and_schema_mismatch_are_said() -> None:
 
 def test_stuck_task_is_labelled_and_entities_are_capped() -> None:
     text = alert_text(alert(item(kind="stuck", status="Running", entities={"blob": "x" * 5000})))
-    assert "STUCK (still running)" in text and "Reason:" not in text
+    assert "(STUCK, still Running)" in text and "Reason:" not in text
     details = next(line for line in text.splitlines() if "Details:" in line)
     assert len(details) < 700

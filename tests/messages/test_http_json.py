@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from taskwatch.messages.http_json import SCHEMA, alert_document
+
 from tests.messages.samples import PROJECT, alert, item
 
 

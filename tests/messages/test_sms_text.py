@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from taskwatch.messages.sms_text import MAX_SMS, alert_sms, sms_safe
+
 from tests.messages.samples import alert, item
 
 

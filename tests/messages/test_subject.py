@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from taskwatch.messages.subject import MAX_SUBJECT_BYTES, alert_subject, fit_bytes
+
 from tests.messages.samples import alert, item
 
 

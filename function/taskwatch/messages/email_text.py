@@ -11,8 +11,8 @@ ENTITIES_LIMIT = 600
 
 
 def _item_block(number: int, item: AlertItem) -> list[str]:
-    label = "FAILED" if item.kind == "failed" else "STUCK (still running)"
-    lines = [f"{number}. {item.name}: {item.status} - {label}"]
+    label = f"status {item.status}" if item.kind == "failed" else f"STUCK, still {item.status}"
+    lines = [f"{number}. {item.name} ({label})"]
     instance = item.instance_name or "(no name)"
     if item.instance_id or item.instance_name:
         lines.append(f"   Instance:  {instance} ({item.instance_id or 'no ID'})")

@@ -24,7 +24,7 @@ def alert_sms(alert: Alert) -> str:
     where = first.instance_name or first.instance_id or "no instance"
     text = f"taskwatch {alert.region}: {title} {first.name} {what} on {where}"
     if first.kind == "failed" and first.fail_reason:
-        text += f": {first.fail_reason}"
+        text += f": {first.fail_reason.rstrip('. ')}"
     text += f". Task {first.id}."
     if total > 1:
         text += f" +{total - 1} more {title} task alerts, see email."

@@ -61,6 +61,12 @@ class State:
             heartbeat_at=document.get("heartbeat_at"), writer=document.get("writer", ""),
         )
 
+    def fingerprint(self) -> str:
+        """The content that matters, without the save stamp: equal fingerprints need no write."""
+        body = {"tasks": self.tasks, "sources": self.sources, "notices": self.notices,
+                "heartbeat_at": self.heartbeat_at, "created_at": self.created_at}
+        return _checksum(body)
+
     def to_bytes(self, now: datetime, writer: str) -> bytes:
         self.updated_at = iso(now) or self.updated_at
         self.writer = writer

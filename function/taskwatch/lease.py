@@ -1,0 +1,82 @@
+"""Protection against overlapping runs, on a store that has no compare-and-swap write (OBS PUT).
+
+Timer runs overlap when one runs longer than the period, and FunctionGraph retries failed asynchronous
+invocations. Two runs that both publish the same failure would send it twice. Before publishing, a run:
+
+1. takes a lease: reads the lease object next to the state; if another run holds an unexpired lease, it
+   stops. Otherwise it writes its own (owner = run ID, expiry = its remaining time), waits a moment for a
+   concurrent writer to land, and reads the lease back: only the run whose lease is read back goes on;
+2. re-checks the state: the state's ETag must still be the one this run started from; if another run has
+   saved in between, this run stops without publishing (the next run starts from that run's state).
+
+Runs with nothing to publish take no lease and write the state only when its content changed, after the
+same ETag check, so a steady run costs one OBS read and no write.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .state.store import StateStore
+from .timeutil import from_iso, iso
+
+SETTLE_SECONDS = 0.5
+DEFAULT_TERM = timedelta(minutes=15)
+
+
+@dataclass
+class Lease:
+    store: StateStore
+    owner: str
+    held: bool = False
+    holder: str | None = None  # who holds it when we could not take it
+
+    @property
+    def name(self) -> str:
+        return self.store.sibling("lease")
+
+    def acquire(self, now: datetime, term: timedelta, settle: float = SETTLE_SECONDS) -> bool:
+        current = self._read()
+        if current and current.get("owner") != self.owner:
+            expires = from_iso(current.get("expires"))
+            if expires is not None and expires > now:
+                self.holder = str(current.get("owner"))[:64]
+                return False
+        self.store.put(self.name, self._body(now + term))
+        time.sleep(settle)
+        back = self._read()
+        self.held = bool(back) and back.get("owner") == self.owner
+        if not self.held and back:
+            self.holder = str(back.get("owner"))[:64]
+        return self.held
+
+    def release(self, now: datetime) -> None:
+        """Expire our lease (a PUT, so the store interface stays read/write only)."""
+        if self.held:
+            current = self._read()
+            if current and current.get("owner") == self.owner:
+                self.store.put(self.name, self._body(now))
+            self.held = False
+
+    def _body(self, expires: datetime) -> bytes:
+        return json.dumps({"owner": self.owner, "expires": iso(expires)}).encode("utf-8")
+
+    def _read(self) -> dict[str, str] | None:
+        stored = self.store.get(self.name)
+        if stored is None:
+            return None
+        try:
+            value = json.loads(stored.data)
+        except ValueError:
+            return None  # an unreadable lease protects nothing: treat it as free
+        return value if isinstance(value, dict) else None
+
+
+def lease_term(remaining_seconds: float) -> timedelta:
+    """Hold the lease for the rest of this invocation (FunctionGraph stops it then), 15 min locally."""
+    if remaining_seconds == float("inf"):
+        return DEFAULT_TERM
+    return timedelta(seconds=max(5.0, remaining_seconds))

@@ -1,0 +1,35 @@
+"""Local cloud emulator for taskwatch tests: real HTTP, real signatures, behaviour from the API documents.
+
+    from tests.emulator import CloudEmulator, Fault
+
+    with CloudEmulator() as emu:
+        emu.endpoints  # {"taurusdb": "http://127.0.0.1:p1", "gaussdb": ..., "smn": ..., "obs": ...}
+        emu.faults.add(Fault(call="taurusdb.list", kind="429", times=2))
+
+Five listeners on 127.0.0.1 (one port per cloud host): TaurusDB, GaussDB (openGauss), DDS, SMN, OBS.
+The SDK services verify SDK-HMAC-SHA256 signatures with the emulator's own verifier; OBS verifies the
+"OBS AK:signature" header against esdk-obs-python (a test-only dependency, imported only here).
+
+Seeds: with seed_examples=True the documents' example tasks (seed_examples.json: TaurusDB 000, DDS 001 x3,
+openGauss 004 x2) are loaded into the default project. Their 2018-2022 dates are older than the task
+centers' one-month retention, so they are REBASED: each example task is shifted as a whole so its newest
+time lands 5-10 minutes before now() (durations kept; each time keeps its original offset, e.g. TaurusDB's
+created +0800 / ended +0000). The TaurusDB example has no fail_reason key and its detail keeps it absent.
+
+Decisions where the documents are unclear:
+- TaurusDB list offset is a 1-based page number (knob taurusdb_offset_mode="item" for 0-based items).
+- Invalid list/detail parameters: 400 DBS.200001. Unknown/expired task id: 400 DBS.200022 "The job does not
+  exist.". Unknown API path: 404 APIG.0101.
+- Signature failures, wrong AK, missing/unexpected/wrong security token, X-Project-Id differing from the
+  path project: 401 APIG.0301. A security token sent to an emulator configured without one is refused.
+- Signature freshness (X-Sdk-Date, OBS Date) uses the real clock; now() only drives the task data.
+- SMN errors use SMN's documented body {"request_id", "code", "message"} (see smn.py for the codes).
+- Rendered times: TaurusDB and openGauss +0800, DDS +0000 (the examples' offsets); never "Z".
+- Raw items (raw_item) are list-only, filtered on the fields they carry in usable form.
+- Fault.call may be a glob ("dds.*", "*"); list-shaping kinds only match list calls.
+"""
+
+from .emulator import CloudEmulator
+from .faults import Fault
+
+__all__ = ["CloudEmulator", "Fault"]

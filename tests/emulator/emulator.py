@@ -1,0 +1,251 @@
+"""CloudEmulator: the test-facing object that owns the data, the faults, the records and the listeners.
+
+Why: tests set up tasks, arm faults, run the real SDK clients against `endpoints`/`env()`, then read
+what happened (`requests`, `smn_messages`, `obs_objects`). Two clocks are kept apart on purpose:
+`now()` (settable) drives the task data (retention, visibility, seed rebasing, generated times), while
+signature freshness (X-Sdk-Date, OBS Date) is checked against the real wall clock the clients sign with.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .data import CANONICAL_FIELDS, TaskStore, check_service
+from .dispatch import Dispatcher
+from .faults import FaultSet
+from .generate import generate_tasks
+from .obs import ObjectStore, Obs
+from .seeds import rebase, seed_tasks
+from .server import Listener
+from .service import Service
+from .smn import Smn
+from .taskcenters import Dds, OpenGauss, TaurusDB
+from .wire import Request, Response
+
+DEFAULT_AK = "TESTAKEMULATOR000001"
+DEFAULT_SK = "TESTSKemulatorSecretKey0000000000000001"
+DEFAULT_PROJECT = "0123456789abcdef0123456789abcdef"
+DEFAULT_REGION = "xx-test-1"
+HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CloudEmulator:
+    """Five emulated hosts (TaurusDB, openGauss, DDS, SMN, OBS) on 127.0.0.1, one port each."""
+
+    def __init__(
+        self,
+        ak: str = DEFAULT_AK,
+        sk: str = DEFAULT_SK,
+        security_token: str | None = None,
+        project_id: str = DEFAULT_PROJECT,
+        region: str = DEFAULT_REGION,
+        topic_urns: list[str] | None = None,
+        buckets: list[str] | None = None,
+        seed_examples: bool = True,
+        now: Callable[[], datetime] | None = None,
+        *,
+        taurusdb_offset_mode: str = "page",
+        visibility_delay: float = 0.0,
+        retention: timedelta = timedelta(days=30),
+        max_skew: timedelta = timedelta(minutes=15),
+        host: str = "127.0.0.1",
+    ) -> None:
+        if taurusdb_offset_mode not in ("page", "item"):
+            raise ValueError("taurusdb_offset_mode must be 'page' or 'item'")
+        self.ak = ak
+        self.sk = sk
+        self.security_token = security_token
+        self.project_id = project_id
+        self.region = region
+        self.topic_urns = list(
+            topic_urns if topic_urns is not None else [f"urn:smn:{region}:{project_id}:taskwatch"]
+        )
+        self.taurusdb_offset_mode = taurusdb_offset_mode
+        self.visibility_delay = visibility_delay
+        self.retention = retention
+        self.max_skew = max_skew
+        self.latency = 0.0
+        self.host = host
+        self.faults = FaultSet()
+        self.store = TaskStore()
+        self.objects = ObjectStore(list(buckets if buckets is not None else ["taskwatch-state"]))
+        self._now = now or _utcnow
+        self._stop = threading.Event()
+        self._dispatcher = Dispatcher(self)
+        self._smn = Smn(self)
+        self._services: dict[str, Service] = {
+            "taurusdb": TaurusDB(self),
+            "gaussdb": OpenGauss(self),
+            "dds": Dds(self),
+            "smn": self._smn,
+            "obs": Obs(self, self.objects),
+        }
+        self._listeners: dict[str, Listener] = {}
+        if seed_examples:
+            self._load_seeds()
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> CloudEmulator:
+        if self._listeners:
+            return self
+        self._stop.clear()
+        for name in HOSTS:
+            service = self._services[name]
+            listener = Listener(self.host, self._dispatch_for(service), name)
+            self._listeners[name] = listener
+            listener.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        listeners, self._listeners = self._listeners, {}
+        # Shut the five listeners down in parallel: each shutdown waits for one accept-loop poll.
+        stoppers = [threading.Thread(target=listener.stop, daemon=True) for listener in listeners.values()]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(10)
+        for listener in listeners.values():
+            listener.join_workers(2.0)
+
+    def __enter__(self) -> CloudEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _dispatch_for(self, service: Service) -> Callable[[Request], Response]:
+        def dispatch(request: Request) -> Response:
+            return self._dispatcher.dispatch(service, request)
+
+        return dispatch
+
+    def wait(self, seconds: float) -> None:
+        """Sleep that stop() interrupts (latency and 'timeout' faults use it)."""
+        if seconds and seconds > 0:
+            self._stop.wait(seconds)
+
+    def now(self) -> datetime:
+        """The emulator's notion of now for task data (aware)."""
+        value = self._now()
+        if value.tzinfo is None:
+            raise ValueError("now() must return an aware datetime")
+        return value
+
+    # ---- endpoints --------------------------------------------------------------------------------
+    @property
+    def endpoints(self) -> dict[str, str]:
+        if not self._listeners:
+            raise RuntimeError("the emulator is not started")
+        return {name: listener.server.url for name, listener in self._listeners.items()}
+
+    def env(self) -> dict[str, str]:
+        return {f"TASKWATCH_ENDPOINT_{name.upper()}": url for name, url in self.endpoints.items()}
+
+    # ---- task data --------------------------------------------------------------------------------
+    def add_task(
+        self,
+        service: str,
+        project_id: str | None = None,
+        *,
+        id: str | None = None,
+        name: str,
+        status: str,
+        created: datetime,
+        ended: datetime | None = None,
+        progress: str = "",
+        instance_id: str,
+        instance_name: str,
+        instance_status: str | None = None,
+        fail_reason: str | None = None,
+        entities: Any = None,
+    ) -> str:
+        fields = {
+            "id": id,
+            "name": name,
+            "status": status,
+            "created": created,
+            "ended": ended,
+            "progress": progress,
+            "instance_id": instance_id,
+            "instance_name": instance_name,
+            "instance_status": instance_status,
+            "fail_reason": fail_reason,
+            "entities": entities,
+        }
+        return self.store.add(service, project_id or self.project_id, fields, {})
+
+    def update_task(self, service: str, task_id: str, project_id: str | None = None, **fields: Any) -> None:
+        self.store.update(service, project_id or self.project_id, task_id, fields)
+
+    def remove_task(self, service: str, task_id: str, project_id: str | None = None) -> None:
+        self.store.remove(service, project_id or self.project_id, task_id)
+
+    def tasks(self, service: str, project_id: str | None = None) -> list[dict[str, Any]]:
+        check_service(service)
+        return self.store.public(service, project_id or self.project_id)
+
+    def generate(
+        self,
+        service: str,
+        count: int,
+        failure_rate: float = 0.01,
+        running_rate: float = 0.0,
+        project_id: str | None = None,
+        seed: int = 0,
+        span: timedelta = timedelta(days=29),
+    ) -> list[str]:
+        check_service(service)
+        generated = generate_tasks(service, count, self.now(), failure_rate, running_rate, seed, span)
+        project = project_id or self.project_id
+        return [self.store.add(service, project, fields, {}) for fields in generated]
+
+    def raw_item(self, service: str, project_id: str | None, item_dict: dict[str, Any]) -> None:
+        self.store.add_raw(service, project_id or self.project_id, item_dict)
+
+    def _load_seeds(self) -> None:
+        for task in rebase(seed_tasks(), self.now()):
+            fields = {k: v for k, v in task.fields.items() if k in CANONICAL_FIELDS}
+            self.store.add(
+                task.service, self.project_id, fields, {"offsets": task.offsets, "omit": task.omit}
+            )
+
+    # ---- records ----------------------------------------------------------------------------------
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self._dispatcher.snapshot()
+
+    def request_counts(self) -> Counter[str]:
+        return Counter(r["call"] for r in self._dispatcher.snapshot() if r["call"])
+
+    @property
+    def smn_messages(self) -> list[dict[str, Any]]:
+        return self._smn.snapshot()
+
+    @property
+    def errors(self) -> list[str]:
+        """Tracebacks of emulator bugs (should stay empty)."""
+        return list(self._dispatcher.errors)
+
+    def reset_records(self) -> None:
+        self._dispatcher.reset()
+        self._smn.clear()
+
+    # ---- OBS --------------------------------------------------------------------------------------
+    @property
+    def obs_objects(self) -> dict[tuple[str, str], bytes]:
+        return self.objects.snapshot()
+
+    def obs_put_object(
+        self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> str:
+        """Store an object directly (test setup); returns its ETag (quoted MD5)."""
+        return self.objects.put(bucket, key, data, content_type).etag

@@ -1,0 +1,233 @@
+"""The three task centers' list and detail APIs: routing, query validation, paging.
+
+Why: each API documents its own paging and time filters (TaurusDB: limit 10/20/50 and an offset of
+unclear meaning; openGauss: item offset, UNIX ms times; DDS: a mandatory time window of at most 30 days);
+the emulator enforces them so the function is tested against the documented contract.
+
+Decisions where the documents are unclear (see also the package docstring):
+- TaurusDB offset: a 1-based page number by default (the SDK documents "default 1"); the constructor
+  knob taurusdb_offset_mode="item" switches to a 0-based item offset. In page mode offset=0 means page 1.
+- Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all three services.
+- Unknown (or expired / not yet visible) task id on a detail call: 400 {"error_code": "DBS.200022",
+  "error_msg": "The job does not exist."}.
+- An empty query value (?status=) counts as absent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from .data import ListQuery
+from .render import DETAIL, LIST_ITEM
+from .service import GatewayService, Route
+from .timefmt import parse_offset_time, parse_unix_ms
+from .wire import Request, Response, api_error, json_response
+
+INVALID_PARAMETER = "DBS.200001"
+JOB_NOT_FOUND = "DBS.200022"
+_DIGITS = re.compile(r"^\d+$")
+_MAX_OFFSET = 2_147_483_647
+
+
+class ParamError(ValueError):
+    """A query parameter the API would refuse with 400."""
+
+
+def _single(query: dict[str, Any], name: str) -> str | None:
+    value = query.get(name)
+    if isinstance(value, list):
+        raise ParamError(f"Parameter {name} must be given once.")
+    return value or None
+
+
+def _int_param(query: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    text = _single(query, name)
+    if text is None:
+        return default
+    if not _DIGITS.match(text) or not low <= int(text) <= high:
+        raise ParamError(f"Invalid parameter {name}: {text!r} (allowed {low}-{high}).")
+    return int(text)
+
+
+def _offset_time(query: dict[str, Any], name: str, required: bool = False) -> datetime | None:
+    text = _single(query, name)
+    if text is None:
+        if required:
+            raise ParamError(f"Parameter {name} is required.")
+        return None
+    try:
+        return parse_offset_time(text)
+    except ValueError:
+        raise ParamError(f"Invalid parameter {name}: {text!r} (format yyyy-mm-ddThh:mm:ss+hhmm).") from None
+
+
+def _ms_time(query: dict[str, Any], name: str) -> datetime | None:
+    text = _single(query, name)
+    if text is None:
+        return None
+    try:
+        return parse_unix_ms(text)
+    except ValueError:
+        raise ParamError(f"Invalid parameter {name}: {text!r} (UNIX timestamp in milliseconds).") from None
+
+
+class TaskCenter(GatewayService):
+    """Shared list/detail behaviour; subclasses give routes, the list key and query parsing."""
+
+    list_key = "jobs"
+    # (path prefix segments, version segment, resource segment, "list" | "detail")
+    routes: tuple[tuple[tuple[str, ...], str, str, str], ...] = ()
+
+    def route(self, req: Request) -> Route | None:
+        if req.method != "GET":
+            return None
+        segments = req.segments
+        for prefix, version, resource, kind in self.routes:
+            expected = len(prefix) + 3
+            if len(segments) != expected or tuple(segments[: len(prefix)]) != prefix:
+                continue
+            rest = segments[len(prefix) :]
+            if rest[0] == version and rest[2] == resource and rest[1]:
+                return Route(
+                    call=f"{self.name}.{kind}",
+                    params={"project_id": rest[1], "prefix": "".join("/" + p for p in prefix)},
+                )
+        return None
+
+    def handle(self, req: Request, route: Route) -> Response:
+        if route.call.endswith(".list"):
+            return self._list(req, route)
+        return self._detail(req, route)
+
+    def parse_list(self, query: dict[str, Any]) -> tuple[ListQuery, int, int]:
+        """Return (filters, item offset, limit) or raise ParamError."""
+        raise NotImplementedError
+
+    def _list(self, req: Request, route: Route) -> Response:
+        try:
+            filters, offset, limit = self.parse_list(req.query())
+        except ParamError as exc:
+            return api_error(400, INVALID_PARAMETER, str(exc))
+        total, page = self.emu.store.query(
+            self.name,
+            route.params["project_id"],
+            filters,
+            now=self.emu.now(),
+            retention=self.emu.retention,
+            visibility_delay=self.emu.visibility_delay,
+            offset=offset,
+            limit=limit,
+        )
+        render = LIST_ITEM[self.name]
+        items = [render(item) if kind == "task" else item for kind, item in page]
+        return json_response(200, {self.list_key: items, "total_count": total}, self.list_key)
+
+    def _detail(self, req: Request, route: Route) -> Response:
+        try:
+            task_id = _single(req.query(), "id")
+        except ParamError as exc:
+            return api_error(400, INVALID_PARAMETER, str(exc))
+        if task_id is None:
+            return api_error(400, INVALID_PARAMETER, "Parameter id is required.")
+        record = self.emu.store.get(self.name, route.params["project_id"], task_id)
+        if record is None or not self._visible(record["created"]):
+            return api_error(400, JOB_NOT_FOUND, "The job does not exist.")
+        return json_response(200, DETAIL[self.name](record))
+
+    def _visible(self, created: datetime) -> bool:
+        now = self.emu.now()
+        return now - self.emu.retention <= created <= now - timedelta(seconds=self.emu.visibility_delay)
+
+
+class TaurusDB(TaskCenter):
+    """GaussDB for MySQL: /v3/{project_id}/immediate-jobs and /v3/{project_id}/jobs (also under /mysql)."""
+
+    name = "taurusdb"
+    list_key = "jobs"
+    routes = (
+        ((), "v3", "immediate-jobs", "list"),
+        (("mysql",), "v3", "immediate-jobs", "list"),
+        ((), "v3", "jobs", "detail"),
+        (("mysql",), "v3", "jobs", "detail"),
+    )
+
+    def parse_list(self, query: dict[str, Any]) -> tuple[ListQuery, int, int]:
+        limit_text = _single(query, "limit") or "10"
+        if limit_text not in ("10", "20", "50"):
+            raise ParamError(f"Invalid parameter limit: {limit_text!r} (allowed 10, 20, 50).")
+        limit = int(limit_text)
+        page_mode = self.emu.taurusdb_offset_mode == "page"
+        offset_text = _single(query, "offset")
+        if offset_text is None:
+            offset = 0
+        elif not _DIGITS.match(offset_text) or int(offset_text) > _MAX_OFFSET:
+            raise ParamError(f"Invalid parameter offset: {offset_text!r}.")
+        elif page_mode:
+            offset = (max(int(offset_text), 1) - 1) * limit
+        else:
+            offset = int(offset_text)
+        filters = ListQuery(
+            status=_single(query, "status"),
+            name=_single(query, "job_name"),
+            task_id=_single(query, "job_id"),
+            start=_offset_time(query, "start_time"),
+            end=_offset_time(query, "end_time"),
+        )
+        return filters, offset, limit
+
+
+class OpenGauss(TaskCenter):
+    """GaussDB (openGauss): /v3/{project_id}/tasks (also under /opengauss) and /v3/{project_id}/jobs."""
+
+    name = "gaussdb"
+    list_key = "tasks"
+    routes = (
+        ((), "v3", "tasks", "list"),
+        (("opengauss",), "v3", "tasks", "list"),
+        ((), "v3", "jobs", "detail"),
+        (("opengauss",), "v3", "jobs", "detail"),
+    )
+
+    def parse_list(self, query: dict[str, Any]) -> tuple[ListQuery, int, int]:
+        offset = _int_param(query, "offset", 0, 0, _MAX_OFFSET)
+        limit = _int_param(query, "limit", 100, 1, 100)
+        filters = ListQuery(
+            status=_single(query, "status"),
+            name=_single(query, "name"),
+            start=_ms_time(query, "start_time"),
+            end=_ms_time(query, "end_time"),
+        )
+        return filters, offset, limit
+
+
+class Dds(TaskCenter):
+    """DDS: /v3.1/{project_id}/jobs (list, mandatory time window) and /v3/{project_id}/jobs (detail)."""
+
+    name = "dds"
+    list_key = "jobs"
+    routes = (
+        ((), "v3.1", "jobs", "list"),
+        ((), "v3", "jobs", "detail"),
+    )
+    max_window = timedelta(days=30)
+
+    def parse_list(self, query: dict[str, Any]) -> tuple[ListQuery, int, int]:
+        start = _offset_time(query, "start_time", required=True)
+        end = _offset_time(query, "end_time", required=True)
+        assert start is not None and end is not None
+        if end <= start:
+            raise ParamError("Parameter end_time must be later than start_time.")
+        if end - start > self.max_window:
+            raise ParamError("The time span between start_time and end_time cannot exceed 30 days.")
+        offset = _int_param(query, "offset", 0, 0, _MAX_OFFSET)
+        limit = _int_param(query, "limit", 100, 1, 100)
+        filters = ListQuery(
+            status=_single(query, "status"),
+            name=_single(query, "name"),
+            task_id=_single(query, "id"),
+            start=start,
+            end=end,
+        )
+        return filters, offset, limit

@@ -1,0 +1,69 @@
+"""`make run`: the main job from a fresh clone.
+
+With cloud credentials (CLOUD_SDK_AK, CLOUD_SDK_SK) and a target (TASKWATCH_REGION or TASKWATCH_TARGETS) in
+the environment, it runs one real invocation of the handler locally against the cloud (TASKWATCH_DRY_RUN is
+honoured). Without them it starts the local cloud emulator, runs the handler twice with a timer event, shows
+the SMN messages the first run published and that the second published nothing, and stops the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "function"))
+
+from index import handler
+
+from tests.emulator import CloudEmulator
+from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC, FakeContext, timer_event
+
+
+def against_cloud() -> int:
+    print("Credentials and a target found in the environment: one real invocation against the cloud.")
+    summary = handler(timer_event(), None)
+    return 0 if summary.get("outcome") in ("ok", "degraded") else 1
+
+
+def against_emulator() -> int:
+    print("No cloud credentials in the environment: running against the local cloud emulator.\n")
+    with CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET]) as emu, \
+            tempfile.TemporaryDirectory(prefix="taskwatch-run-") as scratch:
+        os.environ.update(emu.env())
+        os.environ.update({
+            "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "TASKWATCH_REGION": REGION, "TASKWATCH_PROJECT_ID": PROJECT,
+            "TASKWATCH_SMN_TOPIC_URN": TOPIC, "TASKWATCH_STATE_URI": f"obs://{BUCKET}/taskwatch/state.json",
+        })
+        print(f"Emulator: {json.dumps(emu.endpoints)}\nState: obs://{BUCKET}/taskwatch/state.json "
+              f"(scratch {scratch})\n")
+        print("=== run 1 ===")
+        first = handler(timer_event(), FakeContext(budget_ms=120_000))
+        published = list(emu.smn_messages)
+        print(f"\nRun 1 published {len(published)} message(s) to SMN:")
+        for number, message in enumerate(published, 1):
+            body = message["body"]
+            structure = json.loads(body["message_structure"])
+            print(f"\n--- message {number}: {body['subject']}")
+            print(structure["email"])
+            print(f"--- SMS: {structure['sms']}")
+        print("\n=== run 2 ===")
+        second = handler(timer_event(), FakeContext(budget_ms=120_000))
+        new = len(emu.smn_messages) - len(published)
+        print(f"\nRun 2 published {new} new message(s): {'nothing new, as expected' if new == 0 else 'UNEXPECTED'}")
+        state = emu.obs_objects.get((BUCKET, "taskwatch/state.json"), b"")
+        print(f"State object: {len(state)} bytes, {len(json.loads(state)['tasks']) if state else 0} task(s) remembered")
+        ok = first.get("outcome") != "failed" and second.get("outcome") != "failed" and new == 0 and published
+        return 0 if ok else 1
+
+
+def main() -> int:
+    has_credentials = os.environ.get("CLOUD_SDK_AK") and os.environ.get("CLOUD_SDK_SK")
+    has_target = os.environ.get("TASKWATCH_REGION") or os.environ.get("TASKWATCH_TARGETS")
+    return against_cloud() if has_credentials and has_target else against_emulator()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
