@@ -27,3 +27,27 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis
+
+## The failure-handling matrix (also part of `make test`).
+faults: venv
+	$(PY) -m tests.faults.matrix
+
+## Benchmarks against the emulator; writes build/bench/results.json and results.md.
+bench: venv layer
+	$(PY) -m tests.bench
+
+## The dependency layer zip for the runtime in template.yaml.
+layer: venv
+	$(PY) layers/build_layer.py
+
+## The function code zip (function/ only).
+package: venv
+	$(PY) layers/package_function.py
+
+## What a deploy of template.yaml would change (changes nothing).
+plan: venv layer package
+	$(PY) layers/deploy.py plan
+
+## Apply template.yaml with the FunctionGraph SDK (credentials: CLOUD_SDK_AK / CLOUD_SDK_SK).
+deploy: venv layer package
+	$(PY) layers/deploy.py apply

@@ -53,13 +53,13 @@ def published(emulator: CloudEmulator) -> list[dict[str, Any]]:
     return out
 
 
-def alerted_keys(emulator: CloudEmulator) -> list[str]:
-    """Every task key any accepted alert covered (listed or counted)."""
+def alerted_keys(emulator: CloudEmulator, alert: str = "failed") -> list[str]:
+    """Every task key an accepted alert covered (listed or counted), for failures (or "stuck")."""
     keys: list[str] = []
     for message in published(emulator):
         doc = message["http"]
         if doc.get("kind") == "alert":
-            keys += [t["dedup_key"] for t in doc["tasks"]] + doc["more_dedup_keys"]
+            keys += [t["dedup_key"] for t in doc["tasks"] + doc["more_tasks"] if t["alert"] == alert]
     return keys
 
 

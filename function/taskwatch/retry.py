@@ -16,6 +16,7 @@ from .sanitize import one_line
 
 T = TypeVar("T")
 THROTTLE_CODES = {"APIG.0308"}
+RETRYABLE = {"server", "timeout", "connection", "bad_response", "transport"}
 
 
 class BadResponse(Exception):
@@ -70,12 +71,14 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, deadline: Deadline
             error = classify(exc)
         if error.kind == "throttled" and throttled < policy.throttle_retries:
             throttled += 1
-            deadline.sleep(policy.rng.uniform(*policy.throttle_backoff), what, keep)
-            continue
-        retryable = error.kind in {"server", "timeout", "connection", "bad_response", "transport"}
-        if retry_server_errors and retryable and server < policy.server_retries:
-            wait = policy.server_backoff[min(server, len(policy.server_backoff) - 1)]
+            wait = policy.rng.uniform(*policy.throttle_backoff)
+        elif retry_server_errors and error.kind in RETRYABLE and server < policy.server_retries:
+            wait = policy.server_backoff[min(server, len(policy.server_backoff) - 1)] * policy.rng.uniform(0.8, 1.2)
             server += 1
-            deadline.sleep(wait * policy.rng.uniform(0.8, 1.2), what, keep)
-            continue
-        raise error
+        else:
+            raise error
+        if wait >= deadline.time_left(keep):
+            # Out of time to retry: the call failed (it counts towards "monitor blind"), it was not skipped.
+            raise SourceError(f"{error} (no time left to retry)", kind=error.kind, status=error.status,
+                              code=error.code)
+        deadline.sleep(wait, what, keep)

@@ -10,6 +10,7 @@ import threading
 import traceback
 import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from .faults import Fault
 from .service import Route, Service
@@ -45,6 +46,9 @@ class Dispatcher:
                 if denied is not None:
                     response = denied
                 else:
+                    hook = getattr(self.emu, "before_answer", None)
+                    if hook is not None:  # tests change the data mid-run (e.g. tasks arriving while paging)
+                        hook(route.call, {k: v[-1] for k, v in parse_qs(req.raw_query).items()})
                     fault = self.emu.faults.take(route.call, service.is_list(route.call))
                     response = self._answer(service, req, route, fault)
         except Exception:  # an emulator bug must be loud in tests, never a hang

@@ -26,4 +26,5 @@ def test_overflow_keys_are_listed_for_machines() -> None:
     doc = alert_document(alert(item(1), overflow=(item(2), item(3, name="Backup"))))
     assert [t["task_id"] for t in doc["tasks"]] == ["job-1"]
     assert doc["more"] == [{"task_name": "CreateGaussDBV5Instance", "count": 1}, {"task_name": "Backup", "count": 1}]
-    assert doc["more_dedup_keys"] == [f"gaussdb:{PROJECT}:job-2", f"gaussdb:{PROJECT}:job-3"]
+    assert doc["more_tasks"] == [{"dedup_key": f"gaussdb:{PROJECT}:job-2", "alert": "failed", "task_id": "job-2"},
+                                 {"dedup_key": f"gaussdb:{PROJECT}:job-3", "alert": "failed", "task_id": "job-3"}]

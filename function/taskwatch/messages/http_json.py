@@ -42,5 +42,5 @@ def alert_document(alert: Alert) -> dict[str, Any]:
         "stuck": alert.count("stuck"),
         "tasks": [_item(item) for item in alert.items],
         "more": [{"task_name": name, "count": count} for name, count in alert.overflow_by_name()],
-        "more_dedup_keys": [item.key for item in alert.overflow],
+        "more_tasks": [{"dedup_key": item.key, "alert": item.kind, "task_id": item.id} for item in alert.overflow],
     }

@@ -1,0 +1,81 @@
+"""Guarantee 1: every failure the task centers hold is published at least once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import alerted_keys, invoke
+from tests.fixtures import PROJECT, FakeContext
+
+
+def add_failure(emulator, service: str = "dds", age: timedelta = timedelta(minutes=20), **fields) -> str:
+    created = emulator.now() - age
+    values = dict(name="Create_MongoDB", status="Failed", created=created, ended=created + timedelta(minutes=2),
+                  instance_id="inst-1", instance_name="db-1", fail_reason="no capacity")
+    values.update(fields)
+    return f"{service}:{PROJECT}:" + emulator.add_task(service, **values)
+
+
+def test_a_task_created_ten_days_ago_that_fails_today_is_caught(emulator, env) -> None:
+    created = emulator.now() - timedelta(days=10)
+    task_id = emulator.add_task("dds", name="RestoreMongoDB", status="Running", created=created,
+                                instance_id="i", instance_name="restore-target")
+    invoke()
+    key = f"dds:{PROJECT}:{task_id}"
+    assert key not in alerted_keys(emulator)
+    emulator.update_task("dds", task_id, status="Failed", ended=emulator.now(), fail_reason="backup missing")
+    invoke()
+    assert alerted_keys(emulator).count(key) == 1
+
+
+def test_a_task_that_appears_late_is_caught_by_the_next_run(emulator, env) -> None:
+    invoke()  # baseline the seeds
+    emulator.visibility_delay = 3600.0  # the task center shows it only later
+    key = add_failure(emulator, age=timedelta(minutes=1))
+    invoke()
+    assert key not in alerted_keys(emulator)
+    emulator.visibility_delay = 0.0
+    invoke()
+    assert alerted_keys(emulator).count(key) == 1
+
+
+def test_a_failure_on_a_page_that_shifted_while_paging_is_caught(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_BACKFILL", "30d")
+    monkeypatch.setenv("TASKWATCH_SERVICES", "dds")
+    monkeypatch.setenv("TASKWATCH_MAX_MESSAGES_PER_RUN", "100")
+    keys = [add_failure(emulator, age=timedelta(hours=1, minutes=n)) for n in range(180)]
+    arrived: list[str] = []
+
+    def new_tasks_at_the_head(call: str, query: dict) -> None:
+        if call == "dds.list" and query.get("offset") == "100" and not arrived:
+            arrived.extend(add_failure(emulator, age=timedelta(seconds=n + 1)) for n in range(30))
+
+    emulator.before_answer = new_tasks_at_the_head
+    invoke()
+    emulator.before_answer = None
+    published = alerted_keys(emulator)
+    assert set(keys) <= set(published)  # the shift pushed old tasks down: nothing skipped
+    assert len(published) == len(set(published))
+    invoke()
+    assert set(alerted_keys(emulator)) >= set(keys) | set(arrived)  # the late arrivals in the next run
+    assert len(alerted_keys(emulator)) == len(set(alerted_keys(emulator)))
+
+
+def test_a_run_cut_short_loses_nothing(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_RESERVE", "1")
+    emulator.latency = 0.3
+    short = invoke(context=FakeContext(budget_ms=1_400))  # time runs out before everything is done
+    assert short["outcome"] != "ok" and any("time" in e for e in short["errors"])
+    assert short["messages_published"] < 2
+    emulator.latency = 0.0
+    invoke()
+    keys = alerted_keys(emulator)
+    assert sorted(set(keys)) == sorted(keys) and len(keys) == 2  # the two seed failures, once each
+
+
+def test_skipped_runs_are_caught_up(emulator, env) -> None:
+    invoke()
+    later = [add_failure(emulator, service=s, age=timedelta(minutes=3)) for s in ("dds", "gaussdb", "taurusdb")]
+    # no run happens for a while (timer disabled, function throttled...): the next run sees everything.
+    invoke()
+    assert all(alerted_keys(emulator).count(k) == 1 for k in later)

@@ -1,0 +1,65 @@
+"""Guarantee 6: overlapping runs (timer overlap, retried async invocations) never publish a failure twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from tests.conftest import alerted_keys, invoke
+from tests.guarantees.test_nothing_missed import add_failure
+
+
+def run_together(count: int) -> list[dict]:
+    results: list[dict] = [{}] * count
+    barrier = threading.Barrier(count)
+
+    def one(index: int) -> None:
+        barrier.wait()
+        results[index] = invoke()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_two_runs_at_the_same_time_publish_each_failure_once(emulator, env) -> None:
+    emulator.latency = 0.02
+    keys = [add_failure(emulator, service=s, age=timedelta(minutes=5)) for s in ("dds", "gaussdb", "taurusdb")]
+    results = run_together(2)
+    published = alerted_keys(emulator)
+    assert sorted(published) == sorted(set(published))
+    assert set(keys) <= set(published)
+    assert sorted(r["outcome"] for r in results)[1] in ("ok", "skipped")
+    assert any(r.get("skipped") for r in results), results  # one of them stood aside
+
+
+def test_many_overlapping_runs_over_time(emulator, env) -> None:
+    emulator.latency = 0.01
+    for round_ in range(3):
+        add_failure(emulator, age=timedelta(minutes=round_ + 1))
+        run_together(3)
+    invoke()  # a last lone run catches whatever a skipped round left
+    published = alerted_keys(emulator)
+    assert sorted(published) == sorted(set(published)) and len(published) == 2 + 3
+
+
+def test_a_run_that_read_the_state_before_another_saved_it_stands_aside(emulator, env) -> None:
+    """Run B starts and finishes while run A is still listing: A must not publish B's failures again."""
+    inner: list[dict] = []
+
+    def run_b_inside_a(call: str, query: dict) -> None:
+        if call == "dds.list" and not inner:
+            inner.append({})
+            inner[0] = invoke()  # B: reads, publishes, saves, all before A gets its answer
+
+    emulator.before_answer = run_b_inside_a
+    a = invoke()
+    emulator.before_answer = None
+    b = inner[0]
+    assert b["messages_published"] == 2
+    assert a["messages_published"] == 0 and "another run" in a["skipped"]
+    keys = alerted_keys(emulator)
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 2

@@ -1,0 +1,66 @@
+"""Guarantees 7, 8, 9: storm control, filters, stuck tasks — over consecutive runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import alerted_keys, invoke, published
+from tests.guarantees.test_nothing_missed import add_failure
+
+
+def test_one_message_per_target_and_service_capped_per_run_rest_waits_oldest_first(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_MAX_ALERTS_PER_MESSAGE", "5")
+    monkeypatch.setenv("TASKWATCH_MAX_MESSAGES_PER_RUN", "2")
+    invoke()  # seeds: two messages (gaussdb, dds)
+    emulator.reset_records()
+    keys = {s: [add_failure(emulator, service=s, age=timedelta(minutes=30 - n), name=f"Task{n % 3}")
+                for n in range(12)] for s in ("dds", "gaussdb", "taurusdb")}
+    first = invoke()
+    assert first["messages_published"] == 2 and first["alerts_waiting"] == 1
+    messages = published(emulator)
+    for message in messages:
+        doc = message["http"]
+        assert len(doc["tasks"]) == 5 and sum(m["count"] for m in doc["more"]) == 7
+        assert "... and 7 more, not listed here:" in message["structure"]["email"]
+    emulator.reset_records()
+    second = invoke()
+    assert second["messages_published"] == 1 and second["alerts_waiting"] == 0
+    every = [k for ks in keys.values() for k in ks]
+    assert sorted(alerted_keys(emulator)) == sorted(keys[published(emulator)[0]["http"]["service"]])
+    assert len(every) == 36
+
+
+def test_filters_by_task_name_instance_and_status(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_EXCLUDE_TASKS", "*Backup*")
+    monkeypatch.setenv("TASKWATCH_INCLUDE_INSTANCES", "prod-*")
+    monkeypatch.setenv("TASKWATCH_ALERT_STATUSES", "Failed,Canceled")
+    invoke()
+    emulator.reset_records()
+    wanted = add_failure(emulator, service="taurusdb", name="ResizeGaussDBforMySQLFlavor", instance_name="prod-db",
+                         status="Canceled")
+    add_failure(emulator, service="taurusdb", name="CreateBackup", instance_name="prod-db")
+    add_failure(emulator, service="dds", name="Create_MongoDB", instance_name="test-db")
+    add_failure(emulator, service="dds", name="Create_MongoDB", instance_name="staging", instance_id="prod-7")
+    summary = invoke()
+    assert alerted_keys(emulator)[0] == wanted and len(alerted_keys(emulator)) == 2
+    assert summary["filtered"] == 4  # the two new ones and the two seed failures (instances not prod-*)
+
+
+def test_stuck_task_alerted_once_and_again_once_when_it_fails(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_STUCK_AFTER", "6h")
+    invoke()
+    created = emulator.now() - timedelta(hours=7)
+    task_id = emulator.add_task("gaussdb", name="RestoreInstance", status="Running", created=created,
+                                instance_id="i", instance_name="restore-1", progress="40%")
+    emulator.reset_records()
+    invoke()
+    invoke()
+    stuck = [t for m in published(emulator) for t in m["http"].get("tasks", [])]
+    assert [(t["task_id"], t["alert"]) for t in stuck] == [(task_id, "stuck")]
+    assert "STUCK" in published(emulator)[0]["subject"].upper()
+    emulator.update_task("gaussdb", task_id, status="Failed", ended=emulator.now(), fail_reason="restore timeout")
+    emulator.reset_records()
+    invoke()
+    invoke()
+    failed = [t for m in published(emulator) for t in m["http"].get("tasks", [])]
+    assert [(t["task_id"], t["alert"], t["fail_reason"]) for t in failed] == [(task_id, "failed", "restore timeout")]
