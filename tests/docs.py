@@ -1,0 +1,71 @@
+"""README sections generated from the sources of truth: `python -m tests.docs` rewrites them, and
+tests/test_readme.py fails when the README and the sources disagree.
+
+- the configuration table, from function/taskwatch/schemas/config.schema.json;
+- the failure-handling table, from the fault matrix (build/faults/matrix.md, written by `make faults`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+CONFIG_SCHEMA = ROOT / "function" / "taskwatch" / "schemas" / "config.schema.json"
+FAULT_TABLE = ROOT / "build" / "faults" / "matrix.md"
+
+
+def _default(spec: dict) -> str:
+    if "default" not in spec:
+        return ""
+    value = spec["default"]
+    if spec.get("x-parse") == "duration":
+        seconds = float(value)
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds and seconds % size == 0:
+                return f"`{int(seconds // size)}{unit}`"
+        return f"`{seconds:g}s`" if seconds else "`0` (off)"
+    if isinstance(value, list):
+        return "`" + ("-" if spec.get("x-parse") == "range" else ",").join(str(v) for v in value) + "`" if value \
+            else "(none)"
+    if isinstance(value, bool):
+        return "`1`" if value else "`0`"
+    return f"`{value}`"
+
+
+def config_table() -> str:
+    schema = json.loads(CONFIG_SCHEMA.read_text(encoding="utf-8"))
+    rows = ["| Variable | Read as | Default | Meaning |", "|---|---|---|---|"]
+    for name, spec in schema["properties"].items():
+        meaning = spec["description"].replace("|", "\\|")
+        rows.append(f"| `{name}` | {spec.get('x-parse', 'string')} | {_default(spec)} | {meaning} |")
+    return "\n".join(rows)
+
+
+def section(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no {name} markers")
+    return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
+
+
+def render(text: str) -> str:
+    text = section(text, "config-table", config_table())
+    if FAULT_TABLE.exists() and "<!-- fault-table:start -->" in text:
+        text = section(text, "fault-table", FAULT_TABLE.read_text(encoding="utf-8").strip())
+    return text
+
+
+def main() -> int:
+    text = README.read_text(encoding="utf-8")
+    README.write_text(render(text), encoding="utf-8")
+    print("README.md sections regenerated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
