@@ -64,7 +64,7 @@ def test_paging_over_several_pages_in_all_three_services(emulator, env, monkeypa
     assert summary["outcome"] == "ok", summary
     assert set(alerted_keys(emulator)) >= expected
     lists = [r for r in emulator.requests if r["call"].endswith(".list") and r["query"].get("status") == "Failed"]
-    offsets = {s: [r["query"]["offset"] for r in lists if r["call"] == f"{s}.list"] for s in failures}
+    offsets = {s: sorted((r["query"]["offset"] for r in lists if r["call"] == f"{s}.list"), key=int) for s in failures}
     assert offsets == {"taurusdb": ["1", "2", "3"], "gaussdb": ["0", "100", "200"], "dds": ["0", "100", "200"]}
     for message in published(emulator):
         if message["http"]["kind"] == "alert":

@@ -5,7 +5,8 @@ invocations. Two runs that both publish the same failure would send it twice. Be
 
 1. takes a lease: reads the lease object next to the state; if another run holds an unexpired lease, it
    stops. Otherwise it writes its own (owner = run ID, expiry = its remaining time), waits a moment for a
-   concurrent writer to land, and reads the lease back: only the run whose lease is read back goes on;
+   concurrent writer to land (settle_time), and reads the lease back: only the run whose lease is read
+   back goes on;
 2. re-checks the state: the state's ETag must still be the one this run started from; if another run has
    saved in between, this run stops without publishing (the next run starts from that run's state).
 
@@ -23,7 +24,8 @@ from datetime import datetime, timedelta
 from .state.store import StateStore
 from .timeutil import from_iso, iso
 
-SETTLE_SECONDS = 0.5
+SETTLE_FLOOR = 0.05
+SETTLE_CEILING = 1.0
 DEFAULT_TERM = timedelta(minutes=15)
 
 
@@ -38,15 +40,16 @@ class Lease:
     def name(self) -> str:
         return self.store.sibling("lease")
 
-    def acquire(self, now: datetime, term: timedelta, settle: float = SETTLE_SECONDS) -> bool:
+    def acquire(self, now: datetime, term: timedelta) -> bool:
         current = self._read()
         if current and current.get("owner") != self.owner:
             expires = from_iso(current.get("expires"))
             if expires is not None and expires > now:
                 self.holder = str(current.get("owner"))[:64]
                 return False
+        started = time.monotonic()
         self.store.put(self.name, self._body(now + term))
-        time.sleep(settle)
+        time.sleep(settle_time(time.monotonic() - started))
         back = self._read()
         self.held = bool(back) and back.get("owner") == self.owner
         if not self.held and back:
@@ -73,6 +76,13 @@ class Lease:
         except ValueError:
             return None  # an unreadable lease protects nothing: treat it as free
         return value if isinstance(value, dict) else None
+
+
+def settle_time(put_seconds: float) -> float:
+    """How long to wait before reading the lease back. A competing run writes its lease about one round
+    trip after it read the lease free; waiting three times our own write's round trip (at least 50 ms,
+    at most 1 s) lets such a write land before we read back."""
+    return min(SETTLE_CEILING, max(SETTLE_FLOOR, 3 * put_seconds))
 
 
 def lease_term(remaining_seconds: float) -> timedelta:

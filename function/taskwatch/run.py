@@ -32,6 +32,7 @@ from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
 
 VIOLATION_SAMPLES = 20
+PUBLISH_WORKERS = 4  # SMN publishes in flight at once
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -209,7 +210,7 @@ def notice_messages(ctx: RunContext, state: State) -> list[Message]:
 
 
 def publish_all(ctx: RunContext, state: State, messages: list[Message], summary: dict[str, Any]) -> None:
-    """Publish in order; mark each message's tasks only after SMN accepted it; failures stay pending."""
+    """Publish (a few at a time); mark each message's tasks only after SMN accepted it; failures stay pending."""
     if ctx.config.dry_run:
         for message in messages:
             ctx.log.info("dry run, would publish: %s", message.subject)
@@ -217,11 +218,18 @@ def publish_all(ctx: RunContext, state: State, messages: list[Message], summary:
         summary["messages_would_publish"] = len(messages)
         return
     publisher = SmnPublisher(ctx.config, ctx.credentials, ctx.deadline, ctx.policy)
-    done_notices: list[int] = []
-    for message in messages:
+
+    def attempt(message: Message) -> tuple[str | None, PublishError | None]:
         try:
-            message_id = publisher.publish(message)
+            return publisher.publish(message), None
         except PublishError as exc:
+            return None, exc
+
+    with ThreadPoolExecutor(max_workers=PUBLISH_WORKERS, thread_name_prefix="publish") as pool:
+        outcomes = list(pool.map(attempt, messages))
+    done_notices: list[int] = []
+    for message, (message_id, exc) in zip(messages, outcomes):
+        if exc is not None:
             summary["messages_failed"] += 1
             summary["errors"].append(f"publish {message.kind}: {exc}")
             ctx.log.warning("publish failed, will retry next run: %s (%s)", message.subject, exc)
@@ -236,7 +244,8 @@ def publish_all(ctx: RunContext, state: State, messages: list[Message], summary:
             state.heartbeat_at = iso(ctx.now)
         elif message.notice_index is not None:
             done_notices.append(message.notice_index)
-    state.notices = [n for i, n in enumerate(state.notices) if i not in set(done_notices)]
+    published_notices = set(done_notices)
+    state.notices = [n for i, n in enumerate(state.notices) if i not in published_notices]
 
 
 def new_summary(ctx: RunContext, trigger: str | None) -> dict[str, Any]:

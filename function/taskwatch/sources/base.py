@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +26,8 @@ from ..tasks import Target, Task
 from ..timeutil import parse_instant
 
 MAX_PAGES = 400  # a month of tasks at 50-100 per page; more means the listing is not converging
+PAGE_WORKERS = 4  # pages of one listing fetched together once total_count is known
+CONNECTIONS = 10  # requests in flight per client: the SDK's connection pool size
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,14 @@ class TaskCenter:
         self.source = f"{target.region}/{target.project_id}/{spec.service}"
         endpoint, self.path_prefix = split_endpoint(endpoint_url)
         self.client = build_client(spec.client_class(), endpoint, target.project_id, credentials,
-                                   deadline.read_timeout(read_timeout))
+                                   deadline.read_timeout(read_timeout), pool_size=CONNECTIONS)
+        self._slots = threading.BoundedSemaphore(CONNECTIONS)
 
     # -- raw calls -------------------------------------------------------------------------------------
     def _fetch(self, call: str, operation: str, request: Any) -> Any:
         def once() -> Any:
-            response = invoke(self.client, operation, request, self.path_prefix)
+            with self._slots:  # never more requests in flight than the client's connection pool
+                response = invoke(self.client, operation, request, self.path_prefix)
             return _parse_body(response.raw_content)
         return call_with_retry(once, self.policy, self.deadline, f"{self.source} {call}")
 
@@ -98,44 +104,70 @@ class TaskCenter:
 
     # -- list ------------------------------------------------------------------------------------------
     def list_tasks(self, status: str, start: datetime, end: datetime) -> Listing:
-        """Every task with `status` created in [start, end], following every page."""
+        """Every task with `status` created in [start, end], following every page.
+
+        The first page says how many there are (total_count): the other pages are then fetched together.
+        Pages are read in order; a task seen twice (new tasks arriving at the head shift the pages) is kept
+        once, and a listing that does not add up (an empty page while total_count says more, a page that
+        only repeats earlier tasks) stops and is reported incomplete: the next run reads it all again.
+        """
         listing = Listing()
         seen: set[str] = set()
         schema = validator(f"{self.spec.service}_list")
-        fetched = 0
-        page = 0
-        while True:
-            request = self.spec.list_request(status, start, end, self._offset(page), self.spec.page_size)
-            document = self._fetch("list", self.spec.list_operation, request)
-            listing.pages += 1
-            items, item_errors = self._check_page(schema, document, listing)
-            total = document.get("total_count") if isinstance(document.get("total_count"), int) else None
-            fresh = 0
-            for index, item in enumerate(items):
-                task = self._normalise(item, listing, item_errors.get(index, []))
-                if task.id in seen:
-                    continue
-                seen.add(task.id)
-                fresh += 1
-                listing.tasks.append(task)
-            fetched += len(items)
-            if not items:
-                if total is not None and fetched < total:
-                    listing.complete = False
-                    listing.anomalies.append(f"empty page at offset {self._offset(page)} while total_count is {total}")
-                break
-            if fresh == 0:
-                listing.complete = False
-                listing.anomalies.append(f"page at offset {self._offset(page)} repeated earlier tasks only")
-                break
-            if len(items) < self.spec.page_size or (total is not None and fetched >= total):
-                break
-            page += 1
-            if page >= MAX_PAGES:
+        size = self.spec.page_size
+
+        def fetch(page: int) -> tuple[int, Any]:
+            request = self.spec.list_request(status, start, end, self._offset(page), size)
+            return page, self._fetch("list", self.spec.list_operation, request)
+
+        fetched, more, total = self._absorb(schema, *fetch(0), listing, seen, 0)
+        next_page = 1
+        if more and total is not None:
+            planned = min(-(-total // size), MAX_PAGES)
+            pages = list(range(1, planned))
+            if pages:
+                with ThreadPoolExecutor(max_workers=min(PAGE_WORKERS, len(pages)), thread_name_prefix="page") as pool:
+                    for page, document in pool.map(fetch, pages):
+                        fetched, more, total = self._absorb(schema, page, document, listing, seen, fetched)
+                        if not more:
+                            break
+            next_page = planned
+        while more:  # no total_count, or the listing grew while it was read
+            if next_page >= MAX_PAGES:
                 listing.complete = False
                 listing.anomalies.append(f"stopped after {MAX_PAGES} pages")
                 break
+            fetched, more, total = self._absorb(schema, *fetch(next_page), listing, seen, fetched)
+            next_page += 1
         return listing
+
+    def _absorb(self, schema: Any, page: int, document: Any, listing: Listing, seen: set[str],
+                fetched: int) -> tuple[int, bool, int | None]:
+        """Take one page into the listing; returns (items so far, whether to read on, total_count)."""
+        listing.pages += 1
+        items, item_errors = self._check_page(schema, document, listing)
+        total = document.get("total_count") if isinstance(document.get("total_count"), int) else None
+        fresh = 0
+        for index, item in enumerate(items):
+            task = self._normalise(item, listing, item_errors.get(index, []))
+            if task.id in seen:
+                continue
+            seen.add(task.id)
+            fresh += 1
+            listing.tasks.append(task)
+        fetched += len(items)
+        offset = self._offset(page)
+        if not items:
+            if total is not None and fetched < total:
+                listing.complete = False
+                listing.anomalies.append(f"empty page at offset {offset} while total_count is {total}")
+            return fetched, False, total
+        if fresh == 0:
+            listing.complete = False
+            listing.anomalies.append(f"page at offset {offset} repeated earlier tasks only")
+            return fetched, False, total
+        more = len(items) >= self.spec.page_size and (total is None or fetched < total)
+        return fetched, more, total
 
     def _check_page(self, schema: Any, document: Any, listing: Listing) -> tuple[list[Any], dict[int, list[str]]]:
         """Validate the page; an envelope that does not match fails the call, a bad item is kept."""
