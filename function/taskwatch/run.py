@@ -228,7 +228,7 @@ def publish_all(ctx: RunContext, state: State, messages: list[Message], summary:
     with ThreadPoolExecutor(max_workers=PUBLISH_WORKERS, thread_name_prefix="publish") as pool:
         outcomes = list(pool.map(attempt, messages))
     done_notices: list[int] = []
-    for message, (message_id, exc) in zip(messages, outcomes):
+    for message, (message_id, exc) in zip(messages, outcomes, strict=True):
         if exc is not None:
             summary["messages_failed"] += 1
             summary["errors"].append(f"publish {message.kind}: {exc}")
