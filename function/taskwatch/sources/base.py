@@ -24,6 +24,7 @@ from ..schema_files import describe_error, error_path, validator
 from ..sdk import build_client, invoke, split_endpoint
 from ..tasks import Target, Task
 from ..timeutil import parse_instant
+from ..validation import PageValidator, page_validator
 
 MAX_PAGES = 400  # a month of tasks at 50-100 per page; more means the listing is not converging
 PAGE_WORKERS = 4  # pages of one listing fetched together once total_count is known
@@ -113,7 +114,7 @@ class TaskCenter:
         """
         listing = Listing()
         seen: set[str] = set()
-        schema = validator(f"{self.spec.service}_list")
+        schema = page_validator(f"{self.spec.service}_list", self.spec.items_key)
         size = self.spec.page_size
 
         def fetch(page: int) -> tuple[int, Any]:
@@ -141,7 +142,7 @@ class TaskCenter:
             next_page += 1
         return listing
 
-    def _absorb(self, schema: Any, page: int, document: Any, listing: Listing, seen: set[str],
+    def _absorb(self, schema: PageValidator, page: int, document: Any, listing: Listing, seen: set[str],
                 fetched: int) -> tuple[int, bool, int | None]:
         """Take one page into the listing; returns (items so far, whether to read on, total_count)."""
         listing.pages += 1
@@ -169,23 +170,16 @@ class TaskCenter:
         more = len(items) >= self.spec.page_size and (total is None or fetched < total)
         return fetched, more, total
 
-    def _check_page(self, schema: Any, document: Any, listing: Listing) -> tuple[list[Any], dict[int, list[str]]]:
-        """Validate the page; an envelope that does not match fails the call, a bad item is kept."""
-        key = self.spec.items_key
-        item_errors: dict[int, list[str]] = {}
-        envelope: list[str] = []
-        for error in schema.iter_errors(document):
-            path = list(error.absolute_path)
-            if len(path) >= 2 and path[0] == key and isinstance(path[1], int):
-                item_errors.setdefault(path[1], []).append(f"{error_path(error)}: {describe_error(error)}")
-            else:
-                envelope.append(f"{error_path(error)}: {describe_error(error)}")
+    def _check_page(self, schema: PageValidator, document: Any,
+                    listing: Listing) -> tuple[list[Any], dict[int, list[str]]]:
+        """Validate the page; an envelope that does not match fails the call, a bad record is kept."""
+        envelope, record_errors = schema.check(document)
         if envelope:
             for reason in envelope:
                 listing.violations.append(Violation(self.source, "list", reason.split(":")[0], reason))
             raise SourceError(f"{self.source} list: response does not match its schema ({envelope[0]})",
                               kind="schema")
-        return document[key], item_errors
+        return document[self.spec.items_key], record_errors
 
     def _normalise(self, item: Any, listing: Listing, errors: list[str]) -> Task:
         fields = _lenient(self.spec.item_fields, item, errors)

@@ -1,0 +1,52 @@
+"""The fast page validator agrees with plain jsonschema validation of the whole page, record by record."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from taskwatch.schema_files import validator
+from taskwatch.validation import PageValidator
+
+KEYS = {"taurusdb_list": "jobs", "gaussdb_list": "tasks", "dds_list": "jobs"}
+TIMES = st.sampled_from(["2026-11-23T07:00:00+0800", "2026-11-23T07:00:00Z", "2026-11-23 07:00:00", "", "x"])
+VALUES = st.one_of(st.none(), st.integers(-2, 2), st.booleans(), TIMES, st.text(max_size=6),
+                   st.sampled_from(["Failed", "Running", "Completed", "Pending", "Canceled"]),
+                   st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.none(), max_size=2))
+FIELDS = ["job_id", "id", "job_name", "name", "status", "created_time", "created_at", "ended_time", "ended_at",
+          "instance_id", "instance_name", "fail_reason", "process", "progress", "instance_info", "extra"]
+RECORDS = st.one_of(st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=12), VALUES)
+
+
+def reference(schema_name: str, document: dict) -> set[int]:
+    """Indexes of failing records according to jsonschema over the whole document."""
+    key = KEYS[schema_name]
+    return {e.absolute_path[1] for e in validator(schema_name).iter_errors(document)
+            if len(e.absolute_path) >= 2 and e.absolute_path[0] == key}
+
+
+@pytest.mark.parametrize("schema_name", sorted(KEYS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(RECORDS, max_size=8))
+def test_same_verdicts_as_whole_page_validation(schema_name: str, records: list) -> None:
+    page = PageValidator(schema_name, KEYS[schema_name])
+    document = {KEYS[schema_name]: records, "total_count": len(records)}
+    envelope, record_errors = page.check(document)
+    assert envelope == []
+    assert set(record_errors) == reference(schema_name, document)
+    again, second = page.check(document)  # with the memo warm
+    assert set(second) == set(record_errors) and again == []
+
+
+def test_record_errors_name_the_path_and_envelope_errors_fail_the_page() -> None:
+    page = PageValidator("gaussdb_list", "tasks")
+    good = {"job_id": "j", "name": "n", "status": "Failed", "created_at": "2026-11-23T07:00:00+0800"}
+    bad = {**good, "status": "Lost", "created_at": "yesterday"}
+    envelope, errors = page.check({"tasks": [good, bad], "total_count": "2"})
+    assert envelope == ["total_count: expected type integer"]
+    assert sorted(errors[1]) == ["tasks[1].created_at: expected text matching "
+                                 r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$",
+                                 "tasks[1].status: expected one of Running, Completed, Failed"]
+    envelope, errors = page.check({"tasks": "nope", "total_count": 1})
+    assert envelope == ["tasks: expected type array"] and errors == {}
