@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from taskwatch.schema_files import validator
 from taskwatch.validation import PageValidator
 
