@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import traceback
 from typing import Any
 
-from taskwatch.config import load_config
+from taskwatch.config import config_keys, load_config
 from taskwatch.credentials import resolve_credentials
 from taskwatch.deadline import Deadline
 from taskwatch.errors import TaskwatchError
 from taskwatch.event import parse_event
 from taskwatch.logs import SECRET_FILTER, get_logger, log_summary
 from taskwatch.run import run
+from taskwatch.sanitize import scrub
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -27,6 +29,11 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     except TaskwatchError as exc:
         summary = {"outcome": "failed", "errors": [str(exc)], "error_type": type(exc).__name__}
         log.error("run stopped: %s", exc)
+    except Exception as exc:  # a defect: report it in the summary rather than as a raw traceback
+        log.error("run crashed: %s", traceback.format_exc())
+        text = scrub(str(exc), SECRET_FILTER.secrets)[:300]
+        summary = {"outcome": "failed", "errors": [f"internal error: {type(exc).__name__}: {text}"],
+                   "error_type": type(exc).__name__}
     log_summary(log, summary)
     return summary
 
@@ -36,9 +43,7 @@ def _environment(context: Any) -> dict[str, str]:
     environ = dict(os.environ)
     get = getattr(context, "getUserData", None)
     if callable(get):
-        from taskwatch.config import _properties
-
-        for key in _properties():
+        for key in config_keys():
             value = get(key)
             if value:
                 environ[key] = value

@@ -73,6 +73,11 @@ def _properties() -> dict[str, Any]:
     return load_schema("config")["properties"]
 
 
+def config_keys() -> list[str]:
+    """Every configuration key (environment variable name) the schema declares."""
+    return list(_properties())
+
+
 def _parse_value(key: str, kind: str, value: Any) -> Any:
     """Read one value as its x-parse kind says; user_event values may already be typed JSON."""
     if kind == "json":
