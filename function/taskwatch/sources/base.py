@@ -46,7 +46,6 @@ class ServiceSpec:
     page_size: int
     item_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw list item -> Task fields
     detail_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw detail job -> Task fields
-    id_field: str
 
 
 @dataclass
@@ -232,20 +231,29 @@ class TaskCenter:
         return merged, violations
 
 
+def field_map(**paths: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Task fields read from an API record by (dotted) key: field_map(id="job_id",
+    instance_id="instance_info.instance_id"). The APIs name the same facts differently; this says how."""
+    split = [(name, path.split(".")) for name, path in paths.items()]
+
+    def extract(record: dict[str, Any]) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for name, keys in split:
+            value: Any = record
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            fields[name] = value
+        return fields
+
+    return extract
+
+
 def job_detail_fields(progress_key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """The detail APIs of all three services share one shape: job{..., instance{id, name}}; only the
     progress field is named differently (TaurusDB `process`, openGauss and DDS `progress`)."""
-
-    def extract(job: dict[str, Any]) -> dict[str, Any]:
-        instance = job.get("instance") or {}
-        return {
-            "id": job.get("id"), "name": job.get("name"), "status": job.get("status"),
-            "created": job.get("created"), "ended": job.get("ended"), "progress": job.get(progress_key),
-            "instance_id": instance.get("id"), "instance_name": instance.get("name"),
-            "fail_reason": job.get("fail_reason"), "entities": job.get("entities"),
-        }
-
-    return extract
+    return field_map(id="id", name="name", status="status", created="created", ended="ended",
+                     progress=progress_key, instance_id="instance.id", instance_name="instance.name",
+                     fail_reason="fail_reason", entities="entities")
 
 
 def _parse_body(raw: bytes | None) -> Any:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..timeutil import format_offset
-from .base import ServiceSpec, job_detail_fields
+from .base import ServiceSpec, field_map, job_detail_fields
 
 
 def _client_class() -> Any:
@@ -32,14 +32,6 @@ def _detail_request(task_id: str) -> Any:
     return ShowJobDetailRequest(id=task_id)
 
 
-def _item_fields(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": item.get("id"), "name": item.get("name"), "status": item.get("status"),
-        "created": item.get("created_at"), "ended": item.get("ended_at"), "progress": item.get("progress"),
-        "instance_id": item.get("instance_id"), "instance_name": item.get("instance_name"),
-        "fail_reason": item.get("fail_reason"),
-    }
-
 
 
 SPEC = ServiceSpec(
@@ -52,7 +44,8 @@ SPEC = ServiceSpec(
     detail_request=_detail_request,
     items_key="jobs",
     page_size=100,
-    item_fields=_item_fields,
+    item_fields=field_map(id="id", name="name", status="status", created="created_at", ended="ended_at",
+                          progress="progress", instance_id="instance_id", instance_name="instance_name",
+                          fail_reason="fail_reason"),
     detail_fields=job_detail_fields("progress"),
-    id_field="id",
 )

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ..timeutil import format_offset
-from .base import ServiceSpec, job_detail_fields
+from .base import ServiceSpec, field_map, job_detail_fields
 
 
 def _client_class() -> Any:
@@ -33,14 +33,6 @@ def _detail_request(task_id: str) -> Any:
     return ShowGaussMySqlJobInfoRequest(id=task_id)
 
 
-def _item_fields(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": item.get("job_id"), "name": item.get("job_name"), "status": item.get("status"),
-        "created": item.get("created_time"), "ended": item.get("ended_time"), "progress": item.get("process"),
-        "instance_id": item.get("instance_id"), "instance_name": item.get("instance_name"),
-        "fail_reason": item.get("fail_reason"),
-    }
-
 
 
 SPEC = ServiceSpec(
@@ -53,7 +45,8 @@ SPEC = ServiceSpec(
     detail_request=_detail_request,
     items_key="jobs",
     page_size=50,
-    item_fields=_item_fields,
+    item_fields=field_map(id="job_id", name="job_name", status="status", created="created_time", ended="ended_time",
+                          progress="process", instance_id="instance_id", instance_name="instance_name",
+                          fail_reason="fail_reason"),
     detail_fields=job_detail_fields("process"),
-    id_field="job_id",
 )
