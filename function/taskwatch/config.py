@@ -137,7 +137,7 @@ def _merge(environ: Mapping[str, str], overrides: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def _check_endpoint(key: str, url: str, allow_foreign: bool) -> None:
+def check_endpoint(key: str, url: str, allow_foreign: bool) -> None:
     """No credentialed request to arbitrary hosts from configuration: https, Huawei domains or loopback."""
     host = (urlsplit(url.replace("{region}", "x").replace("{bucket}", "x")).hostname or "").lower()
     try:
@@ -193,7 +193,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
         key = f"{PREFIX}ENDPOINT_{service.upper()}"
         endpoints[service] = values.get(key)
         if endpoints[service]:
-            _check_endpoint(key, endpoints[service], allow_foreign)
+            check_endpoint(key, endpoints[service], allow_foreign)
 
     obs_region = values.get("TASKWATCH_OBS_REGION") or (topic.split(":")[2] if topic else targets[0].region)
     return Config(

@@ -6,7 +6,10 @@
         emu.endpoints  # {"taurusdb": "http://127.0.0.1:p1", "gaussdb": ..., "smn": ..., "obs": ...}
         emu.faults.add(Fault(call="taurusdb.list", kind="429", times=2))
 
-Five listeners on 127.0.0.1 (one port per cloud host): TaurusDB, GaussDB (openGauss), DDS, SMN, OBS.
+Five listeners on 127.0.0.1 (one port per cloud host): TaurusDB, GaussDB (openGauss), DDS, SMN, OBS; a
+sixth, FunctionGraph (the calls `make deploy` makes; functiongraph.py), with CloudEmulator(functiongraph=True):
+its endpoint is emu.endpoints["functiongraph"] / TASKWATCH_ENDPOINT_FUNCTIONGRAPH in emu.env(), and
+emu.functiongraph.function(name) / .triggers(name) / .dependency_versions(name) show what deploy left.
 The SDK services verify SDK-HMAC-SHA256 signatures with the emulator's own verifier; OBS verifies the
 "OBS AK:signature" header against esdk-obs-python (a test-only dependency, imported only here).
 

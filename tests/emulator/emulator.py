@@ -17,6 +17,7 @@ from typing import Any
 from .data import CANONICAL_FIELDS, TaskStore, check_service
 from .dispatch import Dispatcher
 from .faults import FaultSet
+from .functiongraph import FunctionGraph
 from .generate import generate_tasks
 from .obs import ObjectStore, Obs
 from .seeds import rebase, seed_tasks
@@ -30,7 +31,7 @@ DEFAULT_AK = "TESTAKEMULATOR000001"
 DEFAULT_SK = "TESTSKemulatorSecretKey0000000000000001"
 DEFAULT_PROJECT = "0123456789abcdef0123456789abcdef"
 DEFAULT_REGION = "xx-test-1"
-HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")
+HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")  # plus "functiongraph" with functiongraph=True
 
 
 def _utcnow() -> datetime:
@@ -38,7 +39,8 @@ def _utcnow() -> datetime:
 
 
 class CloudEmulator:
-    """Five emulated hosts (TaurusDB, openGauss, DDS, SMN, OBS) on 127.0.0.1, one port each."""
+    """Five emulated hosts (TaurusDB, openGauss, DDS, SMN, OBS) on 127.0.0.1, one port each; a sixth,
+    FunctionGraph (what `make deploy` calls), with functiongraph=True."""
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class CloudEmulator:
         retention: timedelta = timedelta(days=30),
         max_skew: timedelta = timedelta(minutes=15),
         host: str = "127.0.0.1",
+        functiongraph: bool = False,
     ) -> None:
         if taurusdb_offset_mode not in ("page", "item"):
             raise ValueError("taurusdb_offset_mode must be 'page' or 'item'")
@@ -88,6 +91,9 @@ class CloudEmulator:
             "smn": self._smn,
             "obs": Obs(self, self.objects),
         }
+        self._functiongraph = FunctionGraph(self)
+        if functiongraph:
+            self._services["functiongraph"] = self._functiongraph
         self._listeners: dict[str, Listener] = {}
         if seed_examples:
             self._load_seeds()
@@ -97,8 +103,7 @@ class CloudEmulator:
         if self._listeners:
             return self
         self._stop.clear()
-        for name in HOSTS:
-            service = self._services[name]
+        for name, service in self._services.items():
             listener = Listener(self.host, self._dispatch_for(service), name)
             self._listeners[name] = listener
             listener.start()
@@ -107,7 +112,7 @@ class CloudEmulator:
     def stop(self) -> None:
         self._stop.set()
         listeners, self._listeners = self._listeners, {}
-        # Shut the five listeners down in parallel: each shutdown waits for one accept-loop poll.
+        # Shut the listeners down in parallel: each shutdown waits for one accept-loop poll.
         stoppers = [threading.Thread(target=listener.stop, daemon=True) for listener in listeners.values()]
         for stopper in stoppers:
             stopper.start()
@@ -238,6 +243,11 @@ class CloudEmulator:
     def reset_records(self) -> None:
         self._dispatcher.reset()
         self._smn.clear()
+
+    @property
+    def functiongraph(self) -> FunctionGraph:
+        """The FunctionGraph service: .function(name), .triggers(name), .dependency_versions(name)."""
+        return self._functiongraph
 
     # ---- OBS --------------------------------------------------------------------------------------
     @property

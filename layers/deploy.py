@@ -1,0 +1,138 @@
+"""`make plan` / `make deploy`: apply template.yaml to FunctionGraph with huaweicloudsdkfunctiongraph (v2).
+
+    python layers/deploy.py plan   [--template template.yaml]   # what would change; changes nothing
+    python layers/deploy.py apply  [--template template.yaml]   # make it so
+    python layers/deploy.py policy [--template template.yaml]   # layers/agency-policy.json, parameters filled in
+
+One line per action: create / update / delete / no change. A deploy with nothing changed sends no mutating
+request (reads only). The template is validated against layers/template.schema.json first, and the function's
+environment against the function's own configuration loader; a violation is refused naming the field.
+
+Environment: CLOUD_SDK_AK / CLOUD_SDK_SK (/ CLOUD_SDK_SECURITY_TOKEN); project CLOUD_SDK_PROJECT_ID or
+TASKWATCH_DEPLOY_PROJECT_ID; the template's parameters (TASKWATCH_DEPLOY_TOPIC_URN, ...); endpoint overrides
+TASKWATCH_ENDPOINT_FUNCTIONGRAPH and TASKWATCH_ENDPOINT_OBS (https, or plain http on loopback only; hosts
+outside the Huawei Cloud domains need TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1, as for the function). No secret is
+ever printed: every line goes through a scrubber that knows the credentials and the encrypted values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ship import obs_upload, paths
+from ship.applier import Applier, Credentials
+from ship.fgapi import DEFAULT_ENDPOINT, ApiError, FunctionGraphApi
+from ship.planner import Artifacts, Current, plan
+from ship.redact import Redactor
+from ship.template import Deployment, TemplateError, load
+from ship.zipfile_det import sha256_file
+
+
+class DeployError(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["plan", "apply", "policy"])
+    parser.add_argument("--template", type=Path, default=paths.TEMPLATE)
+    args = parser.parse_args(argv)
+    env = os.environ if environ is None else environ
+    project = env.get("CLOUD_SDK_PROJECT_ID") or env.get("TASKWATCH_DEPLOY_PROJECT_ID") or ""
+    try:
+        deployment = load(args.template, env, project or None)
+    except TemplateError as exc:
+        print(f"{args.template.name} refused:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    if args.command == "policy":
+        print(render_policy(deployment))
+        return 0
+    say = Redactor([env.get("CLOUD_SDK_AK"), env.get("CLOUD_SDK_SK"), env.get("CLOUD_SDK_SECURITY_TOKEN"),
+                    *deployment.encrypted.values()])
+    try:
+        return run(args.command, deployment, env, project, lambda line: print(say(line), flush=True))
+    except (DeployError, ApiError, obs_upload.ObsUploadError) as exc:
+        print(say(f"deploy: {exc}"), file=sys.stderr)
+        return 1
+
+
+def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: Callable[[str], None]) -> int:
+    ak, sk = env.get("CLOUD_SDK_AK", ""), env.get("CLOUD_SDK_SK", "")
+    if not ak or not sk:
+        raise DeployError("set CLOUD_SDK_AK and CLOUD_SDK_SK (and CLOUD_SDK_SECURITY_TOKEN for temporary keys)")
+    if not project:
+        raise DeployError("set CLOUD_SDK_PROJECT_ID (or TASKWATCH_DEPLOY_PROJECT_ID): the project to deploy to")
+    credentials = Credentials(ak, sk, env.get("CLOUD_SDK_SECURITY_TOKEN") or None)
+    artifacts = _artifacts(d)
+    endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_FUNCTIONGRAPH", DEFAULT_ENDPOINT).replace("{region}", d.region)
+    obs_endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_OBS", obs_upload.DEFAULT_OBS)
+    api = FunctionGraphApi(endpoint, project, credentials.ak, credentials.sk, credentials.token)
+    current = read_current(api, d)
+    actions = plan(d, current, artifacts)
+    out(f"{command} {d.func_name} in {d.region} (project {project}, {d.runtime}):")
+    if command == "plan":
+        for action in actions:
+            out(action.line())
+    else:
+        Applier(api, d, current, artifacts, credentials, obs_endpoint, out).run(actions)
+    changes = sum(1 for action in actions if action.changes)
+    verb = "would change" if command == "plan" else "changed"
+    out(f"{command}: {changes} {verb}" if changes else f"{command}: no changes")
+    return 0
+
+
+def read_current(api: FunctionGraphApi, d: Deployment) -> Current:
+    """Everything deploy compares against, read with GET requests only."""
+    function = api.show_function(d.function_urn)
+    dependency = api.find_dependency(d.layer_name)
+    versions = api.dependency_versions(str(dependency["id"])) if dependency else []
+    triggers = api.triggers(d.function_urn) if function else []
+    return Current(function, dependency, versions, triggers)
+
+
+def render_policy(d: Deployment) -> str:
+    """agency-policy.json with ${StateBucket} and ${TopicName} filled in from the template's parameters."""
+    text = paths.AGENCY_POLICY.read_text(encoding="utf-8")
+    topic = d.parameters.get("TopicUrn", "")
+    values = {"StateBucket": d.state_bucket, "TopicName": topic.split(":")[-1] if topic else ""}
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    return json.dumps(json.loads(text), indent=2)
+
+
+def _artifacts(d: Deployment) -> Artifacts:
+    for path, target in ((d.code_zip, "make package"), (d.layer_zip, "make layer")):
+        if not path.is_file():
+            raise DeployError(f"{path} is missing: run `{target}` first")
+    digest = hashlib.sha512(d.code_zip.read_bytes()).hexdigest()
+    return Artifacts(d.code_zip, digest, d.layer_zip, sha256_file(d.layer_zip), d.layer_zip.stat().st_size)
+
+
+def _endpoint(env: Mapping[str, str], key: str, default: str) -> str:
+    value = env.get(key) or ""
+    if not value:
+        return default
+    paths.import_function_package()
+    from taskwatch.config import check_endpoint
+    from taskwatch.errors import ConfigError
+
+    allow = (env.get("TASKWATCH_ALLOW_FOREIGN_ENDPOINTS") or "").strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        check_endpoint(key, value, allow)
+    except ConfigError as exc:
+        raise DeployError(str(exc)) from None
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""The FunctionGraph v2 calls deploy makes, through huaweicloudsdkfunctiongraph's client and request models.
+
+Reads (GET): show_function_config, list_dependencies, list_dependency_version, list_function_triggers.
+Writes: create_dependency_version, create_function, update_function_code, update_function_config,
+update_function_max_instance_config, create_function_trigger, update_trigger, delete_function_trigger.
+Answers are returned as the JSON the service sent (the SDK response's raw_content), as plain dicts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, SdkException
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkfunctiongraph.v2 import (
+    CreateDependencyRequestBody,
+    CreateDependencyVersionRequest,
+    CreateFunctionRequest,
+    CreateFunctionRequestBody,
+    CreateFunctionTriggerRequest,
+    CreateFunctionTriggerRequestBody,
+    DeleteFunctionTriggerRequest,
+    FuncCode,
+    FuncLogConfig,
+    FunctionGraphClient,
+    ListDependenciesRequest,
+    ListDependencyVersionRequest,
+    ListFunctionTriggersRequest,
+    ShowFunctionConfigRequest,
+    TriggerEventDataRequestBody,
+    UpdateFunctionCodeRequest,
+    UpdateFunctionCodeRequestBody,
+    UpdateFunctionConfigRequest,
+    UpdateFunctionConfigRequestBody,
+    UpdateFunctionMaxInstanceConfigRequest,
+    UpdateFunctionMaxInstanceConfigRequestBody,
+    UpdateTriggerRequest,
+    UpdateTriggerRequestBody,
+)
+
+DEFAULT_ENDPOINT = "https://functiongraph.{region}.myhuaweicloud.com"
+
+
+class ApiError(Exception):
+    """A FunctionGraph call failed; the message carries the call, status and error code, never a credential."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """Everything CreateFunction / UpdateFunctionConfig take from the template."""
+
+    func_name: str
+    package: str
+    runtime: str
+    handler: str
+    memory_size: int
+    timeout: int
+    description: str
+    user_data: str
+    encrypted_user_data: str | None
+    xrole: str | None
+    enable_lts_log: bool
+    log_config: dict[str, str] | None
+
+
+class FunctionGraphApi:
+    def __init__(self, endpoint: str, project_id: str, ak: str, sk: str, token: str | None = None,
+                 read_timeout: float = 120) -> None:
+        credentials = BasicCredentials(ak, sk, project_id)
+        if token:
+            credentials = credentials.with_security_token(token)
+        config = HttpConfig.get_default_config()
+        config.timeout = (10, read_timeout)
+        config.retry_times = 0
+        self.client = (FunctionGraphClient.new_builder().with_credentials(credentials)
+                       .with_endpoints([endpoint]).with_http_config(config).build())
+
+    # ---- reads ----------------------------------------------------------------------------------------
+    def show_function(self, urn: str) -> dict[str, Any] | None:
+        try:
+            return self._call("show_function_config", ShowFunctionConfigRequest(function_urn=urn))
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def find_dependency(self, name: str) -> dict[str, Any] | None:
+        """The private dependency with exactly this name (list_dependencies filters by name)."""
+        answer = self._call("list_dependencies", ListDependenciesRequest(name=name, dependency_type="private"))
+        for item in answer.get("dependencies") or []:
+            if item.get("name") == name:
+                return item
+        return None
+
+    def dependency_versions(self, depend_id: str) -> list[dict[str, Any]]:
+        versions: list[dict[str, Any]] = []
+        marker = "0"
+        while True:
+            answer = self._call("list_dependency_version",
+                                ListDependencyVersionRequest(depend_id=depend_id, marker=marker, maxitems="400"))
+            page = answer.get("dependencies") or []
+            versions += page
+            next_marker = str(answer.get("next_marker", ""))
+            if not page or next_marker in ("", marker) or len(versions) >= int(answer.get("count") or 0):
+                return versions
+            marker = next_marker
+
+    def triggers(self, urn: str) -> list[dict[str, Any]]:
+        answer = self._call("list_function_triggers", ListFunctionTriggersRequest(function_urn=urn))
+        return answer if isinstance(answer, list) else []
+
+    # ---- writes ---------------------------------------------------------------------------------------
+    def create_dependency_version(self, name: str, runtime: str, description: str, *, file_b64: str | None = None,
+                                  link: str | None = None) -> dict[str, Any]:
+        body = CreateDependencyRequestBody(depend_type="obs" if link else "zip", depend_file=file_b64,
+                                           depend_link=link, runtime=runtime, name=name, description=description)
+        return self._call("create_dependency_version", CreateDependencyVersionRequest(body=body))
+
+    def create_function(self, spec: FunctionSpec, code_b64: str, code_filename: str,
+                        depend_versions: list[str]) -> dict[str, Any]:
+        body = CreateFunctionRequestBody(
+            func_name=spec.func_name, package=spec.package, runtime=spec.runtime, timeout=spec.timeout,
+            handler=spec.handler, memory_size=spec.memory_size, code_type="zip", code_filename=code_filename,
+            func_code=FuncCode(file=code_b64), depend_version_list=depend_versions, user_data=spec.user_data,
+            encrypted_user_data=spec.encrypted_user_data, xrole=spec.xrole, description=spec.description,
+            enable_lts_log=spec.enable_lts_log, log_config=_log(spec.log_config))
+        return self._call("create_function", CreateFunctionRequest(body=body))
+
+    def update_function_code(self, urn: str, code_b64: str, code_filename: str,
+                             depend_versions: list[str]) -> dict[str, Any]:
+        body = UpdateFunctionCodeRequestBody(code_type="zip", code_filename=code_filename,
+                                             func_code=FuncCode(file=code_b64), depend_version_list=depend_versions)
+        return self._call("update_function_code", UpdateFunctionCodeRequest(function_urn=urn, body=body))
+
+    def update_function_config(self, urn: str, spec: FunctionSpec) -> dict[str, Any]:
+        body = UpdateFunctionConfigRequestBody(
+            func_name=spec.func_name, runtime=spec.runtime, timeout=spec.timeout, handler=spec.handler,
+            memory_size=spec.memory_size, user_data=spec.user_data, encrypted_user_data=spec.encrypted_user_data,
+            xrole=spec.xrole, description=spec.description, enable_lts_log=spec.enable_lts_log,
+            log_config=_log(spec.log_config))
+        return self._call("update_function_config", UpdateFunctionConfigRequest(function_urn=urn, body=body))
+
+    def set_max_instances(self, urn: str, count: int) -> dict[str, Any]:
+        body = UpdateFunctionMaxInstanceConfigRequestBody(max_instance_num=count)
+        return self._call("update_function_max_instance_config",
+                          UpdateFunctionMaxInstanceConfigRequest(function_urn=urn, body=body))
+
+    def create_timer(self, urn: str, name: str, schedule_type: str, schedule: str, user_event: str,
+                     enabled: bool) -> dict[str, Any]:
+        data = TriggerEventDataRequestBody(name=name, schedule_type=schedule_type, schedule=schedule,
+                                           user_event=user_event)
+        body = CreateFunctionTriggerRequestBody(trigger_type_code="TIMER",
+                                                trigger_status="ACTIVE" if enabled else "DISABLED", event_data=data)
+        return self._call("create_function_trigger", CreateFunctionTriggerRequest(function_urn=urn, body=body))
+
+    def set_trigger_status(self, urn: str, trigger_type: str, trigger_id: str, enabled: bool) -> dict[str, Any]:
+        body = UpdateTriggerRequestBody(trigger_status="ACTIVE" if enabled else "DISABLED")
+        return self._call("update_trigger", UpdateTriggerRequest(function_urn=urn, trigger_type_code=trigger_type,
+                                                                 trigger_id=trigger_id, body=body))
+
+    def delete_trigger(self, urn: str, trigger_type: str, trigger_id: str) -> None:
+        self._call("delete_function_trigger", DeleteFunctionTriggerRequest(
+            function_urn=urn, trigger_type_code=trigger_type, trigger_id=trigger_id))
+
+    # ---- plumbing ---------------------------------------------------------------------------------------
+    def _call(self, operation: str, request: Any) -> Any:
+        try:
+            response = getattr(self.client, operation)(request)
+        except ClientRequestException as exc:
+            raise ApiError(f"FunctionGraph {operation}: HTTP {exc.status_code} {exc.error_code}: {exc.error_msg}",
+                           exc.status_code) from None
+        except SdkException as exc:
+            raise ApiError(f"FunctionGraph {operation}: {type(exc).__name__}: {exc}") from None
+        raw = getattr(response, "raw_content", None)
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ApiError(f"FunctionGraph {operation}: the answer is not JSON") from None
+
+
+def _log(config: dict[str, str] | None) -> FuncLogConfig | None:
+    return FuncLogConfig(**config) if config else None

@@ -1,0 +1,212 @@
+"""What exists vs what the template wants -> the actions of a deploy, one line each (pure: no calls).
+
+Dependency version: identified by the layer zip's sha256, kept in the version's description
+("taskwatch layer sha256=<hex>"): a version with that hash for this runtime is reused, otherwise one is
+created. (The version's etag is documented as an MD5 of the upload, but the description is ours to define and
+states plainly what it identifies.) Function code: FunctionGraph's digest is the SHA-512 of the code zip,
+compared with the local zip's; the code is also updated when the attached dependency versions differ.
+Configuration: handler, runtime, memory, timeout, description, plain variables, encrypted variables (through
+their fingerprint), agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the
+API cannot edit them), Enabled toggles it in place, and timers not in the template are deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .redact import matches, split_description
+from .template import Deployment, Timer
+from .zipfile_det import MB
+
+DIRECT_UPLOAD_MAX = 10 * MB
+NEW_VERSION = "<new dependency version>"
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    code_path: Path
+    code_sha512: str
+    layer_path: Path
+    layer_sha256: str
+    layer_size: int
+
+
+@dataclass
+class Current:
+    function: dict[str, Any] | None
+    dependency: dict[str, Any] | None
+    versions: list[dict[str, Any]]
+    triggers: list[dict[str, Any]]
+
+
+@dataclass
+class Action:
+    verb: str  # create | update | delete | no change
+    kind: str
+    name: str
+    detail: str = ""
+    step: str | None = None  # what the applier does; None for "no change"
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> bool:
+        return self.step is not None
+
+    def line(self) -> str:
+        return f"{self.verb:<9} {self.kind} {self.name}" + (f": {self.detail}" if self.detail else "")
+
+
+def layer_description(sha256: str) -> str:
+    return f"taskwatch layer sha256={sha256}"
+
+
+def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
+    actions: list[Action] = []
+    version_id = _layer(d, current, art, actions)
+    function = current.function
+    if function is None:
+        actions.append(Action("create", "function", d.func_name,
+                              f"{d.runtime}, {d.memory_size} MB, {d.timeout} s, code sha512 {art.code_sha512[:12]}",
+                              "create_function"))
+        actions.append(Action("update", "max instances", d.func_name, f"default -> {d.max_instances}",
+                              "set_max_instances"))
+    else:
+        actions.append(_code(d, function, art, version_id))
+        actions.append(_configuration(d, function))
+        have = (function.get("strategy_config") or {}).get("concurrency")
+        if have == d.max_instances:
+            actions.append(Action("no change", "max instances", d.func_name, str(have)))
+        else:
+            actions.append(Action("update", "max instances", d.func_name, f"{have} -> {d.max_instances}",
+                                  "set_max_instances"))
+    actions += _timers(d, current.triggers if function is not None else [])
+    return actions
+
+
+def _layer(d: Deployment, current: Current, art: Artifacts, actions: list[Action]) -> str:
+    wanted = layer_description(art.layer_sha256)
+    for version in current.versions:
+        if version.get("description") == wanted and version.get("runtime") == d.runtime:
+            actions.append(Action("no change", "dependency version", f"{d.layer_name} v{version.get('version')}",
+                                  f"sha256 {art.layer_sha256[:12]}"))
+            return str(version["id"])
+    route = (f"through OBS obs://{d.state_bucket}/{obs_key(d, art)}" if art.layer_size > DIRECT_UPLOAD_MAX
+             else "direct upload")
+    actions.append(Action("create", "dependency version", d.layer_name,
+                          f"{d.runtime}, sha256 {art.layer_sha256[:12]}, {art.layer_size / MB:.1f} MB, {route}",
+                          "create_dependency_version"))
+    return NEW_VERSION
+
+
+def obs_key(d: Deployment, art: Artifacts) -> str:
+    """Where a large layer zip goes in the state bucket (content-addressed)."""
+    return f"taskwatch/deploy/{art.layer_path.stem}-{art.layer_sha256[:16]}.zip"
+
+
+def _code(d: Deployment, function: dict[str, Any], art: Artifacts, version_id: str) -> Action:
+    reasons = []
+    if function.get("digest") != art.code_sha512:
+        reasons.append(f"code sha512 {str(function.get('digest'))[:12]} -> {art.code_sha512[:12]}")
+    attached = list(function.get("depend_version_list") or [])
+    if attached != [version_id]:
+        reasons.append(f"dependency versions {attached} -> [{version_id}]")
+    if reasons:
+        return Action("update", "function code", d.func_name, "; ".join(reasons), "update_code")
+    return Action("no change", "function code", d.func_name, f"sha512 {art.code_sha512[:12]}")
+
+
+def config_changes(d: Deployment, function: dict[str, Any]) -> list[str]:
+    """What differs, by template field; variable NAMES only, never values."""
+    changes = []
+    for label, key, want in (("Runtime", "runtime", d.runtime), ("Handler", "handler", d.handler),
+                             ("MemorySize", "memory_size", d.memory_size), ("Timeout", "timeout", d.timeout)):
+        if function.get(key) != want:
+            changes.append(f"{label} {function.get(key)!r} -> {want!r}")
+    base, stored = split_description(function.get("description") or "")
+    if base != d.description:
+        changes.append("Description")
+    have = _json_object(function.get("user_data"))
+    names = sorted(k for k in set(have) | set(d.variables) if have.get(k) != d.variables.get(k))
+    if names:
+        changes.append(f"Environment.Variables ({', '.join(names)})")
+    if not matches(stored, d.encrypted):
+        changes.append(f"EncryptedVariables ({', '.join(sorted(d.encrypted)) or 'removed'})")
+    if (function.get("xrole") or None) != (d.agency or None):
+        changes.append(f"Agency {function.get('xrole') or None!r} -> {d.agency!r}")
+    if bool(function.get("enable_lts_log")) != bool(d.log.get("Enabled")):
+        changes.append(f"Log.Enabled {bool(function.get('enable_lts_log'))} -> {bool(d.log.get('Enabled'))}")
+    for label, key in (("GroupId", "log_group_id"), ("StreamId", "log_stream_id")):
+        if d.log.get("Enabled") and d.log.get(label) and function.get(key) != d.log[label]:
+            changes.append(f"Log.{label}")
+    return changes
+
+
+def _configuration(d: Deployment, function: dict[str, Any]) -> Action:
+    changes = config_changes(d, function)
+    if changes:
+        return Action("update", "function configuration", d.func_name, ", ".join(changes), "update_config")
+    return Action("no change", "function configuration", d.func_name)
+
+
+def _timers(d: Deployment, triggers: list[dict[str, Any]]) -> list[Action]:
+    existing: dict[str, list[dict[str, Any]]] = {}
+    for trigger in triggers:
+        if trigger.get("trigger_type_code") == "TIMER":
+            existing.setdefault((trigger.get("event_data") or {}).get("name", ""), []).append(trigger)
+    wanted = {timer.name: timer for timer in d.timers}
+    deletes: list[Action] = []
+    others: list[Action] = []
+    for name, found in sorted(existing.items()):
+        extras = found if name not in wanted else found[1:]
+        for trigger in extras:
+            deletes.append(Action("delete", "timer trigger", name or trigger["trigger_id"],
+                                  "not in the template" if name not in wanted else "duplicate name",
+                                  "delete_trigger", {"trigger": trigger}))
+    for timer in d.timers:
+        found = existing.get(timer.name)
+        if not found:
+            others.append(Action("create", "timer trigger", timer.name, _describe(timer), "create_trigger",
+                                 {"timer": timer}))
+            continue
+        trigger = found[0]
+        data = trigger.get("event_data") or {}
+        if (data.get("schedule_type"), data.get("schedule")) != (timer.schedule_type, timer.schedule) or \
+                not _same_event(data.get("user_event"), timer.user_event):
+            others.append(Action("update", "timer trigger", timer.name,
+                                 f"replace (schedule or user_event changed): {_describe(timer)}", "replace_trigger",
+                                 {"timer": timer, "trigger": trigger}))
+        elif (trigger.get("trigger_status") == "ACTIVE") != timer.enabled:
+            others.append(Action("update", "timer trigger", timer.name,
+                                 f"{trigger.get('trigger_status')} -> {_status(timer)}", "set_trigger_status",
+                                 {"timer": timer, "trigger": trigger}))
+        else:
+            others.append(Action("no change", "timer trigger", timer.name, _describe(timer)))
+    return deletes + others
+
+
+def _describe(timer: Timer) -> str:
+    return f"{timer.schedule_type} {timer.schedule}, {_status(timer)}, user_event {timer.user_event}"
+
+
+def _status(timer: Timer) -> str:
+    return "ACTIVE" if timer.enabled else "DISABLED"
+
+
+def _same_event(have: Any, want: str) -> bool:
+    if have == want:
+        return True
+    try:
+        return json.loads(have) == json.loads(want)
+    except (TypeError, ValueError):
+        return False
+
+
+def _json_object(text: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str) and text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

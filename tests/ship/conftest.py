@@ -1,0 +1,101 @@
+"""Fixtures for the shipping tools: built zips (once per session), template copies, deploy against the emulator.
+
+The layer zips are built with `python layers/build_layer.py --runtime X` into build/layer (what `make layer`
+does): wheels are cached there and an unchanged build is reused, so only the first session pays for it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.emulator import CloudEmulator
+from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC
+
+REPO = Path(__file__).resolve().parents[2]
+LAYERS = REPO / "layers"
+if str(LAYERS) not in sys.path:
+    sys.path.insert(0, str(LAYERS))
+
+from ship import paths, runtimes  # noqa: E402
+
+
+def load_tool(name: str) -> Any:
+    """Import layers/<name>.py as a module (the tools are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"taskwatch_{name}", LAYERS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.fixture(scope="session")
+def build_layer() -> Callable[[str], Path]:
+    """build_layer(runtime) -> the zip, built once per session (and reused across sessions when unchanged)."""
+    built: dict[str, Path] = {}
+
+    def build(runtime: str) -> Path:
+        if runtime not in built:
+            result = subprocess.run([sys.executable, str(LAYERS / "build_layer.py"), "--runtime", runtime],
+                                    capture_output=True, text=True, cwd=REPO, timeout=600)
+            assert result.returncode == 0, result.stdout + result.stderr
+            built[runtime] = paths.LAYER_DIR / paths.layer_zip_name(runtime)
+            print(result.stdout)
+        return built[runtime]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def code_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("code") / "taskwatch-code.zip"
+    assert load_tool("package_function").main(["--out", str(out)]) == 0
+    return out
+
+
+def interpreter_or_skip(runtime: str) -> Path:
+    version = runtimes.python_version(runtime)
+    found = runtimes.find_interpreter(version)
+    if found is None:
+        pytest.skip(f"no Python {version} interpreter on this machine (python{version} on PATH or "
+                    f"~/.pyenv/versions/{version}.*): cannot check the {runtime} layer the way FunctionGraph runs it")
+    return found
+
+
+@pytest.fixture
+def fg_emulator() -> Iterator[CloudEmulator]:
+    with CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
+                       functiongraph=True) as emu:
+        yield emu
+    assert emu.errors == [], emu.errors[0] if emu.errors else ""
+
+
+def deploy_env(emu: CloudEmulator, **extra: str) -> dict[str, str]:
+    """A deploy environment pointed at the emulator (nothing from the real process environment)."""
+    return {**emu.env(), "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "CLOUD_SDK_PROJECT_ID": PROJECT,
+            "TASKWATCH_DEPLOY_TOPIC_URN": TOPIC, "TASKWATCH_DEPLOY_STATE_BUCKET": BUCKET, **extra}
+
+
+def template_copy(directory: Path, code: Path, layer: Path, edit: Callable[[dict[str, Any]], None] | None = None,
+                  name: str = "template.yaml") -> Path:
+    """template.yaml with absolute zip paths, optionally edited (edit gets the function's Properties)."""
+    document = yaml.safe_load(paths.TEMPLATE.read_text())
+    props = document["Resources"]["taskwatch"]["Properties"]
+    props["CodeUri"] = str(code)
+    props["x-taskwatch"]["Layer"]["Zip"] = str(layer)
+    if edit:
+        edit(props)
+    target = directory / name
+    target.write_text(yaml.safe_dump(document, sort_keys=False))
+    return target
+
+
+def mutating(emu: CloudEmulator) -> list[str]:
+    """Calls that could change something (anything but GET), in order."""
+    return [r["call"] for r in emu.requests if r["method"] != "GET"]
