@@ -7,13 +7,14 @@ and its meaning; the whole result is validated against that schema before any ca
 from __future__ import annotations
 
 import ipaddress
-import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .jsontext import loads_strict
 from .schema_files import describe_error, error_path, load_schema, validator
 from .tasks import SERVICES, Target
 from .timeutil import parse_duration
@@ -80,12 +81,20 @@ def config_keys() -> list[str]:
 
 def _parse_value(key: str, kind: str, value: Any) -> Any:
     """Read one value as its x-parse kind says; user_event values may already be typed JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(key, "expected a finite number")
     if kind == "json":
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                value = loads_strict(value, allow_constants=True)
             except ValueError:
-                raise ConfigError(key, "expected JSON text") from None
+                raise ConfigError(key, "expected JSON text (not nested too deeply)") from None
+        try:
+            non_finite = _has_non_finite(value)
+        except RecursionError:
+            raise ConfigError(key, "expected JSON text (not nested too deeply)") from None
+        if non_finite:
+            raise ConfigError(key, "expected finite numbers only")
         return value
     if kind == "csv":
         if isinstance(value, str):
@@ -117,11 +126,23 @@ def _parse_value(key: str, kind: str, value: Any) -> Any:
                 low, high = (float(part) for part in value.split("-", 1))
             except ValueError:
                 raise ConfigError(key, "expected a range such as 2-5") from None
+            if not (math.isfinite(low) and math.isfinite(high)):
+                raise ConfigError(key, "expected a range of finite numbers such as 2-5")
             if high < low:
                 raise ConfigError(key, "expected min-max with min <= max")
             return [low, high]
         return value
     return value
+
+
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(v) for v in value)
+    return False
 
 
 def _merge(environ: Mapping[str, str], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,7 +182,11 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
     values: dict[str, Any] = {}
     for key, value in merged.items():
         values[key] = _parse_value(key, props[key].get("x-parse", "string"), value)
-    for error in sorted(validator("config").iter_errors(values), key=lambda e: list(e.absolute_path)):
+    try:
+        errors = sorted(validator("config").iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+    except RecursionError:
+        raise ConfigError("user_event", "values nested too deeply") from None
+    for error in errors:
         raise ConfigError(error_path(error), describe_error(error))
 
     def get(key: str) -> Any:

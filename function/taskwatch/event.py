@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import EventError
+from .jsontext import loads_strict
 
 MAX_USER_EVENT = 64 * 1024  # FunctionGraph caps user_event far lower (2 KB); anything bigger is not ours.
 
@@ -24,9 +24,9 @@ def parse_event(event: Any) -> TimerEvent:
         return TimerEvent()
     if isinstance(event, (bytes, str)):
         try:
-            event = json.loads(event)
+            event = loads_strict(event, allow_constants=True)
         except ValueError:
-            raise EventError("event is not JSON") from None
+            raise EventError("event is not JSON (or nested too deeply)") from None
     if not isinstance(event, dict):
         raise EventError("event is not a JSON object")
     user_event = event.get("user_event")
@@ -36,7 +36,7 @@ def parse_event(event: Any) -> TimerEvent:
             raise EventError(f"user_event is larger than {MAX_USER_EVENT} characters")
         if user_event.strip():
             try:
-                overrides = json.loads(user_event)
+                overrides = loads_strict(user_event, allow_constants=True)
             except ValueError:
                 raise EventError("user_event is not JSON (expected a JSON object of configuration keys)") from None
     elif user_event is not None:

@@ -26,7 +26,7 @@ def message_structure(message: Message) -> str:
     structure = {"default": message.text, "email": message.text, "sms": message.sms, "http": http,
                  "https": http}
     text = json.dumps(structure, ensure_ascii=False)
-    if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
+    if _size(text) > MAX_MESSAGE_BYTES:
         # The HTTP document is the largest part: keep its summary, drop per-task entities first.
         trimmed = dict(message.http)
         trimmed["tasks"] = [{k: v for k, v in t.items() if k != "entities"} for t in trimmed.get("tasks", [])]
@@ -34,7 +34,19 @@ def message_structure(message: Message) -> str:
         http = json.dumps(trimmed, ensure_ascii=False, separators=(",", ":"), default=str)
         structure.update(http=http, https=http, default=message.text[:60000], email=message.text[:60000])
         text = json.dumps(structure, ensure_ascii=False)
+    if _size(text) > MAX_MESSAGE_BYTES:
+        # Still too large (enormous field values): a minimal document and a cut text, always within the limit.
+        keys = [t.get("dedup_key", "")[:300] for t in message.http.get("tasks", [])][:100]
+        http = json.dumps({"schema": message.http.get("schema"), "kind": message.http.get("kind"),
+                           "service": message.http.get("service"), "region": message.http.get("region"),
+                           "truncated": True, "dedup_keys": keys}, ensure_ascii=False, default=str)
+        structure.update(http=http, https=http, default=message.text[:30000], email=message.text[:30000])
+        text = json.dumps(structure, ensure_ascii=False)
     return text
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "replace"))
 
 
 class SmnPublisher:
@@ -76,4 +88,8 @@ class SmnPublisher:
             raise PublishError(str(exc)) from None
         except OutOfTime as exc:
             raise PublishError(str(exc)) from None
-        return getattr(response, "message_id", None) or ""
+        message_id = getattr(response, "message_id", None)
+        if not isinstance(message_id, str) or not message_id:
+            # A 2xx without a message_id is not SMN's answer (a proxy page, a cut-off body): not accepted.
+            raise PublishError("SMN answered without a message_id; not counted as published")
+        return message_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..sanitize import clean, one_line
 from ..tasks import SERVICE_TITLES
 from .model import Alert, AlertItem
 
@@ -11,15 +12,18 @@ ENTITIES_LIMIT = 600
 
 
 def _item_block(number: int, item: AlertItem) -> list[str]:
-    label = f"status {item.status}" if item.kind == "failed" else f"STUCK, still {item.status}"
-    lines = [f"{number}. {item.name} ({label})"]
-    instance = item.instance_name or "(no name)"
+    # Fields from the task center are folded onto their own line: a newline in a name must not forge a line.
+    status = one_line(item.status, 64)
+    label = f"status {status}" if item.kind == "failed" else f"STUCK, still {status}"
+    lines = [f"{number}. {one_line(item.name, 400)} ({label})"]
+    instance = one_line(item.instance_name, 400) or "(no name)"
     if item.instance_id or item.instance_name:
-        lines.append(f"   Instance:  {instance} ({item.instance_id or 'no ID'})")
-    lines.append(f"   Task ID:   {item.id}")
+        lines.append(f"   Instance:  {instance} ({one_line(item.instance_id, 400) or 'no ID'})")
+    lines.append(f"   Task ID:   {one_line(item.id, 400)}")
     lines.append(f"   Created:   {item.created or 'unknown'}" + (f"    Ended: {item.ended}" if item.ended else ""))
     if item.kind == "failed":
-        lines.append(f"   Reason:    {item.fail_reason or '(the task center gave no reason)'}")
+        reason = clean(item.fail_reason, 3000).strip() or "(the task center gave no reason)"
+        lines.append("   Reason:    " + "\n              ".join(reason.splitlines()))
     if item.entities:
         entities = json.dumps(item.entities, ensure_ascii=False, sort_keys=True)
         if len(entities) > ENTITIES_LIMIT:

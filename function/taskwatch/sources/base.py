@@ -18,6 +18,7 @@ from typing import Any
 from ..credentials import Credentials
 from ..deadline import Deadline
 from ..errors import SourceError
+from ..jsontext import loads_strict
 from ..retry import BadResponse, RetryPolicy, call_with_retry
 from ..sanitize import one_line
 from ..schema_files import describe_error, error_path, validator
@@ -27,6 +28,7 @@ from ..timeutil import parse_instant
 from ..validation import PageValidator, page_validator
 
 MAX_PAGES = 400  # a month of tasks at 50-100 per page; more means the listing is not converging
+MAX_ID = 128  # task IDs are UUIDs (36 characters); anything far longer is shortened to a stable stand-in
 PAGE_WORKERS = 4  # pages of one listing fetched together once total_count is known
 CONNECTIONS = 10  # requests in flight per client: the SDK's connection pool size
 
@@ -192,6 +194,11 @@ class TaskCenter:
         if not isinstance(task_id, str) or not task_id:
             digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
             task_id = "unidentified-" + digest[:16]
+        elif len(task_id) > MAX_ID:
+            # A stable, bounded stand-in: the dedup key and every message must stay small.
+            digest = hashlib.sha256(task_id.encode("utf-8", "replace")).hexdigest()
+            task_id = f"{task_id[:64]}~{digest[:24]}"
+            errors.append(f"id: longer than {MAX_ID} characters, shortened")
         created = _instant(fields.get("created"), "created", errors)
         ended = _instant(fields.get("ended"), "ended", errors)
         instance_id = fields.get("instance_id")
@@ -260,7 +267,7 @@ def _parse_body(raw: bytes | None) -> Any:
     if raw is None or raw == b"":
         raise BadResponse("empty body")
     try:
-        return json.loads(raw)
+        return loads_strict(raw)
     except ValueError:
         snippet = raw[:60].decode("utf-8", "replace")
         raise BadResponse(f"not JSON: {one_line(snippet, 60)!r}") from None

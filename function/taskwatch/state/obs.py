@@ -77,7 +77,11 @@ class ObsStore(StateStore):
         if response.status_code != 200:
             raise StateError(f"OBS PUT {self.bucket}/{name}: HTTP {response.status_code} "
                              f"{_error_code(response.text)}")
-        return response.headers.get("ETag", "")
+        etag = response.headers.get("ETag", "")
+        if etag.strip('"').lower() != hashlib.md5(data).hexdigest():
+            # A 200 that is not OBS's answer (a proxy page): the object may not be stored.
+            raise StateError(f"OBS PUT {self.bucket}/{name}: answer without the object's ETag; not counted as saved")
+        return etag
 
 
 def _error_code(body: str) -> str:
