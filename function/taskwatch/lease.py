@@ -16,11 +16,13 @@ same ETag check, so a steady run costs one OBS read and no write.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .errors import StateError
 from .state.store import StateStore
 from .timeutil import from_iso, iso
 
@@ -50,7 +52,11 @@ class Lease:
         started = time.monotonic()
         self.store.put(self.name, self._body(now + term))
         time.sleep(settle_time(time.monotonic() - started))
-        back = self._read()
+        try:
+            back = self._read()
+        except StateError:
+            self._expire_quietly(now)  # we wrote it: do not leave it blocking later runs
+            raise
         self.held = bool(back) and back.get("owner") == self.owner
         if not self.held and back:
             self.holder = str(back.get("owner"))[:64]
@@ -63,6 +69,10 @@ class Lease:
             if current and current.get("owner") == self.owner:
                 self.store.put(self.name, self._body(now))
             self.held = False
+
+    def _expire_quietly(self, now: datetime) -> None:
+        with contextlib.suppress(StateError):  # if this fails too, it expires by itself at the end of its term
+            self.store.put(self.name, self._body(now))
 
     def _body(self, expires: datetime) -> bytes:
         return json.dumps({"owner": self.owner, "expires": iso(expires)}).encode("utf-8")

@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 from tests.conftest import alerted_keys, invoke
+from tests.emulator import Fault
 from tests.guarantees.test_nothing_missed import add_failure
 
 
@@ -63,3 +64,12 @@ def test_a_run_that_read_the_state_before_another_saved_it_stands_aside(emulator
     assert a["messages_published"] == 0 and "another run" in a["skipped"]
     keys = alerted_keys(emulator)
     assert sorted(keys) == sorted(set(keys)) and len(keys) == 2
+
+
+def test_a_lease_that_cannot_be_read_back_is_expired_not_left_blocking(emulator, env) -> None:
+    # obs.get #1 reads the state, #2 the lease, #3 reads the lease back: that one fails.
+    emulator.faults.add(Fault(call="obs.get", kind="500", times=1, after=2))
+    first = invoke()
+    assert first["messages_published"] == 0 and first["outcome"] == "failed"
+    second = invoke()  # not blocked by a lease left behind
+    assert second["messages_published"] == 2 and not second.get("skipped")
