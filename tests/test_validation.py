@@ -49,3 +49,23 @@ def test_record_errors_name_the_path_and_envelope_errors_fail_the_page() -> None
                                  "tasks[1].status: expected one of Running, Completed, Failed"]
     envelope, errors = page.check({"tasks": "nope", "total_count": 1})
     assert envelope == ["tasks: expected type array"] and errors == {}
+
+
+ENTRY_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-1, 3), TIMES,
+                         st.sampled_from(["dds", "gaussdb", "failed", "stuck", "2026-11-23T07:00:00Z"]),
+                         st.text(max_size=5))
+ENTRY_KEYS = ["service", "region", "project_id", "id", "name", "status", "first_seen", "created", "alert",
+              "attempts", "notified_at", "detailed", "unknown"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entries=st.dictionaries(st.text(min_size=1, max_size=4),
+                               st.dictionaries(st.sampled_from(ENTRY_KEYS), ENTRY_VALUES, max_size=12), max_size=4))
+def test_state_validator_agrees_with_whole_document_validation(entries: dict) -> None:
+    from taskwatch.state.document import state_validator
+
+    document = {"format": "taskwatch-state", "version": 1, "created_at": "2026-11-23T07:00:00Z",
+                "updated_at": "2026-11-23T07:00:00Z", "tasks": entries, "sources": {},
+                "checksum": "sha256:" + "0" * 64}
+    whole_ok = validator("state").is_valid(document)
+    assert (state_validator().first_error(document) is None) == whole_ok

@@ -6,7 +6,8 @@ objects (`required` plus one subschema per property), so a record is valid exact
 are present and each property value is valid under its own subschema. jsonschema checks each
 (property, value) pair; the verdict for pairs it has already checked (the same status, task name or
 instance on many records) is remembered, which is where the speed comes from. A record that is not
-valid is then validated whole, to report every failing path and reason.
+valid is then validated whole, to report every failing path and reason. (A closed definition,
+additionalProperties false, adds one check: the record's keys are among the properties.)
 """
 
 from __future__ import annotations
@@ -36,42 +37,24 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
 
 
-class PageValidator:
-    """Validates one kind of list response: built once per process per schema (see page_validator)."""
+class RecordValidator:
+    """Validates records against one record definition; fast for flat definitions (see the module doc)."""
 
-    def __init__(self, schema_name: str, items_key: str) -> None:
-        schema = load_schema(schema_name)
-        self.items_key = items_key
-        self.whole = validator(schema_name)
-        record = _inline(schema["$defs"]["task"], schema["$defs"])
-        self.record = Draft202012Validator(record)
-        flat = record.get("type") == "object" and set(record) <= FLAT_KEYWORDS
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.whole = Draft202012Validator(record)
+        closed = record.get("additionalProperties") is False  # no other keys allowed: a key-set check
+        keywords = set(record) - ({"additionalProperties"} if closed else set())
+        flat = record.get("type") == "object" and keywords <= FLAT_KEYWORDS
         self.fields = ({name: Draft202012Validator(sub) for name, sub in record.get("properties", {}).items()}
                        if flat else None)
+        self.closed = closed
         self.required = frozenset(record.get("required", ()))
         self.memo: dict[tuple[str, Any], bool] = {}
 
-    def check(self, document: Any) -> tuple[list[str], dict[int, list[str]]]:
-        """(envelope errors, {record index: errors}) — each error as 'path: what was expected'."""
-        items = document.get(self.items_key) if isinstance(document, dict) else None
-        if not isinstance(items, list):
-            return [self._text(e) for e in self.whole.iter_errors(document)], {}
-        envelope = [self._text(e) for e in self.whole.iter_errors({**document, self.items_key: []})]
-        record_errors: dict[int, list[str]] = {}
-        for index, item in enumerate(items):
-            if not self._valid(item):
-                prefix = f"{self.items_key}[{index}]"
-                record_errors[index] = [
-                    f"{prefix}{'.' if e.absolute_path else ''}{error_path(e) if e.absolute_path else ''}: "
-                    f"{describe_error(e)}"
-                    for e in self.record.iter_errors(item)
-                ] or [f"{prefix}: does not match its schema"]
-        return envelope, record_errors
-
-    def _valid(self, item: Any) -> bool:
+    def is_valid(self, item: Any) -> bool:
         if self.fields is None or not isinstance(item, dict):
-            return self.record.is_valid(item)
-        if not self.required <= item.keys():
+            return self.whole.is_valid(item)
+        if not self.required <= item.keys() or (self.closed and not item.keys() <= self.fields.keys()):
             return False
         memo = self.memo
         for name, value in item.items():
@@ -91,9 +74,60 @@ class PageValidator:
                 return False
         return True
 
-    @staticmethod
-    def _text(error: Any) -> str:
-        return f"{error_path(error)}: {describe_error(error)}"
+    def errors(self, item: Any, prefix: str) -> list[str]:
+        """Every failing path and reason of one record, as 'prefix.path: what was expected'."""
+        found = [
+            f"{prefix}{'.' if e.absolute_path else ''}{error_path(e) if e.absolute_path else ''}: {describe_error(e)}"
+            for e in self.whole.iter_errors(item)
+        ]
+        return found or [f"{prefix}: does not match its schema"]
+
+
+def _text(error: Any) -> str:
+    return f"{error_path(error)}: {describe_error(error)}"
+
+
+class PageValidator:
+    """Validates one kind of list response: built once per process per schema (see page_validator)."""
+
+    def __init__(self, schema_name: str, items_key: str) -> None:
+        schema = load_schema(schema_name)
+        self.items_key = items_key
+        self.whole = validator(schema_name)
+        self.records = RecordValidator(_inline(schema["$defs"]["task"], schema["$defs"]))
+
+    def check(self, document: Any) -> tuple[list[str], dict[int, list[str]]]:
+        """(envelope errors, {record index: errors}) — each error as 'path: what was expected'."""
+        items = document.get(self.items_key) if isinstance(document, dict) else None
+        if not isinstance(items, list):
+            return [_text(e) for e in self.whole.iter_errors(document)], {}
+        envelope = [_text(e) for e in self.whole.iter_errors({**document, self.items_key: []})]
+        record_errors = {index: self.records.errors(item, f"{self.items_key}[{index}]")
+                         for index, item in enumerate(items) if not self.records.is_valid(item)}
+        return envelope, record_errors
+
+
+class MapValidator:
+    """Validates a document whose `key` maps names to flat records (the state's tasks): the envelope with
+    the map left empty, then each record. Returns the first error as 'path: what was expected'."""
+
+    def __init__(self, schema_name: str, key: str) -> None:
+        schema = load_schema(schema_name)
+        self.key = key
+        self.whole = validator(schema_name)
+        record = schema["properties"][key]["additionalProperties"]
+        self.records = RecordValidator(_inline(record, schema.get("$defs", {})))
+
+    def first_error(self, document: Any) -> str | None:
+        records = document.get(self.key) if isinstance(document, dict) else None
+        envelope = {**document, self.key: {}} if isinstance(records, dict) else document
+        errors = sorted(self.whole.iter_errors(envelope), key=lambda e: [str(p) for p in e.absolute_path])
+        if errors:
+            return _text(errors[0])
+        for name, record in (records or {}).items():
+            if not self.records.is_valid(record):
+                return self.records.errors(record, f"{self.key}.{name}")[0]
+        return None
 
 
 _VALIDATORS: dict[str, PageValidator] = {}

@@ -9,12 +9,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import StateError
-from ..schema_files import describe_error, error_path, validator
 from ..timeutil import from_iso, iso
+from ..validation import MapValidator
 
 FORMAT = "taskwatch-state"
 VERSION = 1
 PRUNE_MARGIN = timedelta(days=2)
+
+
+_STATE_VALIDATOR: list[MapValidator] = []
+
+
+def state_validator() -> MapValidator:
+    """Built once per process; the task entries are checked record by record (fast)."""
+    if not _STATE_VALIDATOR:
+        _STATE_VALIDATOR.append(MapValidator("state", "tasks"))
+    return _STATE_VALIDATOR[0]
 
 
 def _checksum(body: dict[str, Any]) -> str:
@@ -47,11 +57,10 @@ class State:
             document = json.loads(data)
         except ValueError:
             raise StateError("state object is not JSON (truncated or overwritten?)") from None
-        errors = sorted(validator("state").iter_errors(document), key=lambda e: list(e.absolute_path))
-        if errors:
-            first = errors[0]
-            raise StateError(f"state object does not match its schema at {error_path(first)}: "
-                             f"{describe_error(first)}")
+        problem = state_validator().first_error(document)
+        if problem is not None:
+            path, _, reason = problem.partition(": ")
+            raise StateError(f"state object does not match its schema at {path}: {reason}")
         body = {k: v for k, v in document.items() if k != "checksum"}
         if _checksum(body) != document["checksum"]:
             raise StateError("state object checksum does not match (edited or corrupted)")
