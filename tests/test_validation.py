@@ -13,7 +13,7 @@ TIMES = st.sampled_from(["2026-11-23T07:00:00+0800", "2026-11-23T07:00:00Z", "20
 VALUES = st.one_of(st.none(), st.integers(-2, 2), st.booleans(), TIMES, st.text(max_size=6),
                    st.sampled_from(["Failed", "Running", "Completed", "Pending", "Canceled"]),
                    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.none(), max_size=2))
-FIELDS = ["job_id", "id", "job_name", "name", "status", "created_time", "created_at", "ended_time", "ended_at",
+FIELDS = ["job_id", "id", "created", "ended", "instance", "job_name", "name", "status", "created_time", "created_at", "ended_time", "ended_at",
           "instance_id", "instance_name", "fail_reason", "process", "progress", "instance_info", "extra"]
 RECORDS = st.one_of(st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=12), VALUES)
 
@@ -69,3 +69,14 @@ def test_state_validator_agrees_with_whole_document_validation(entries: dict) ->
                 "checksum": "sha256:" + "0" * 64}
     whole_ok = validator("state").is_valid(document)
     assert (state_validator().first_error(document) is None) == whole_ok
+
+
+@pytest.mark.parametrize("schema_name", ["taurusdb_detail", "gaussdb_detail", "dds_detail"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(job=RECORDS, extra=st.dictionaries(st.sampled_from(["other", "job_extra"]), VALUES, max_size=2))
+def test_detail_validator_agrees_with_whole_document_validation(schema_name: str, job, extra: dict) -> None:
+    from taskwatch.validation import DetailValidator
+
+    document = {"job": job, **extra}
+    found = DetailValidator(schema_name).errors(document)
+    assert (found == []) == validator(schema_name).is_valid(document)

@@ -107,6 +107,24 @@ class PageValidator:
         return envelope, record_errors
 
 
+class DetailValidator:
+    """Validates one kind of detail response {job: {...}}: the envelope, then the job as a record."""
+
+    def __init__(self, schema_name: str, key: str = "job") -> None:
+        schema = load_schema(schema_name)
+        self.key = key
+        self.whole = validator(schema_name)
+        self.record = RecordValidator(_inline(schema["$defs"]["task"], schema["$defs"]))
+
+    def errors(self, document: Any) -> list[str]:
+        job = document.get(self.key) if isinstance(document, dict) else None
+        if not isinstance(job, dict):
+            return [_text(e) for e in self.whole.iter_errors(document)]
+        envelope = [_text(e) for e in self.whole.iter_errors({**document, self.key: {}})
+                    if list(e.absolute_path)[:1] != [self.key]]
+        return envelope + ([] if self.record.is_valid(job) else self.record.errors(job, self.key))
+
+
 class MapValidator:
     """Validates a document whose `key` maps names to flat records (the state's tasks): the envelope with
     the map left empty, then each record. Returns the first error as 'path: what was expected'."""
@@ -130,7 +148,7 @@ class MapValidator:
         return None
 
 
-_VALIDATORS: dict[str, PageValidator] = {}
+_VALIDATORS: dict[str, Any] = {}
 
 
 def page_validator(schema_name: str, items_key: str) -> PageValidator:
@@ -138,4 +156,12 @@ def page_validator(schema_name: str, items_key: str) -> PageValidator:
     found = _VALIDATORS.get(schema_name)
     if found is None:
         found = _VALIDATORS[schema_name] = PageValidator(schema_name, items_key)
+    return found
+
+
+def detail_validator(schema_name: str) -> DetailValidator:
+    """One DetailValidator per detail schema per process."""
+    found = _VALIDATORS.get(schema_name)
+    if found is None:
+        found = _VALIDATORS[schema_name] = DetailValidator(schema_name)
     return found

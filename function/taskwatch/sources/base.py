@@ -21,11 +21,10 @@ from ..errors import SourceError
 from ..jsontext import loads_strict
 from ..retry import BadResponse, RetryPolicy, call_with_retry
 from ..sanitize import one_line
-from ..schema_files import describe_error, error_path, validator
 from ..sdk import build_client, invoke, split_endpoint
 from ..tasks import Target, Task
 from ..timeutil import parse_instant
-from ..validation import PageValidator, page_validator
+from ..validation import PageValidator, detail_validator, page_validator
 
 MAX_PAGES = 400  # a month of tasks at 50-100 per page; more means the listing is not converging
 MAX_ID = 128  # task IDs are UUIDs (36 characters); anything far longer is shortened to a stable stand-in
@@ -217,8 +216,7 @@ class TaskCenter:
         """The task's detail (fail_reason, entities, instance), merged over what the list said."""
         document = self._fetch("detail", self.spec.detail_operation, self.spec.detail_request(task.id))
         violations: list[Violation] = []
-        errors = [f"{error_path(e)}: {describe_error(e)}"
-                  for e in validator(f"{self.spec.service}_detail").iter_errors(document)]
+        errors = detail_validator(f"{self.spec.service}_detail").errors(document)
         for reason in errors:
             violations.append(Violation(self.source, "detail", reason.split(":")[0], reason, task.id))
         job = document.get("job") if isinstance(document, dict) else None
