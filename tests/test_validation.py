@@ -13,7 +13,8 @@ TIMES = st.sampled_from(["2026-11-23T07:00:00+0800", "2026-11-23T07:00:00Z", "20
 VALUES = st.one_of(st.none(), st.integers(-2, 2), st.booleans(), TIMES, st.text(max_size=6),
                    st.sampled_from(["Failed", "Running", "Completed", "Pending", "Canceled"]),
                    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.none(), max_size=2))
-FIELDS = ["job_id", "id", "created", "ended", "instance", "job_name", "name", "status", "created_time", "created_at", "ended_time", "ended_at",
+FIELDS = ["job_id", "id", "created", "ended", "instance", "job_name", "name", "status", "created_time", "created_at",
+          "ended_time", "ended_at",
           "instance_id", "instance_name", "fail_reason", "process", "progress", "instance_info", "extra"]
 RECORDS = st.one_of(st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=12), VALUES)
 
