@@ -109,6 +109,18 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) 
     return result
 
 
+def drop_ended_stuck(state: State, seen: set[str], complete_sources: set[str]) -> list[str]:
+    """A stuck alert still waiting to be published is dropped once its task has left the Running/Pending
+    listing of a source that answered completely: the task ended (had it failed, it would have been seen
+    as a failure). Saying "stuck" about a finished task would only mislead."""
+    dropped = [key for key, entry in state.tasks.items()
+               if entry.get("alert") == "stuck" and key not in seen
+               and f"{entry['region']}/{entry['project_id']}/{entry['service']}" in complete_sources]
+    for key in dropped:
+        del state.tasks[key]
+    return dropped
+
+
 def needs_detail(state: State) -> list[str]:
     """Pending failures whose detail (fail_reason, entities) has not been fetched yet."""
     return [key for key, entry in state.tasks.items() if entry.get("alert") == "failed" and not entry.get("detailed")]

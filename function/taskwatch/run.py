@@ -272,6 +272,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     tasks, reports, violations, centers = query_sources(ctx, state)
     observations = decide.observe(state, tasks, config, ctx.now)
     tasks_by_key = {task.key: task for task in tasks}
+    decide.drop_ended_stuck(state, set(tasks_by_key), {r.source for r in reports if r.ok and r.complete})
     summary["details_fetched"], detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers)
     violations += detail_violations
     summary["errors"] += detail_errors

@@ -9,6 +9,7 @@ handling stay the SDK's.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +28,10 @@ def split_endpoint(url: str) -> tuple[str, str]:
 
 def build_client(client_class: Any, endpoint: str, project_id: str, credentials: Credentials,
                  read_timeout: float, pool_size: int = 10) -> Any:
-    """A client bound to one endpoint and project; the SDK's own retries are off (we retry with backoff)."""
+    """A client bound to one endpoint and project; the SDK's own retries are off (we retry with backoff).
+    The SDK's own logger is quietened: it logs every HTTP 429 at ERROR level, although the call's error is
+    raised, classified and reported by the run anyway (one readable line, not two)."""
+    logging.getLogger(f"HuaweiCloud-SDK-{client_class.__name__}").setLevel(logging.CRITICAL)
     config = HttpConfig.get_default_config()
     config.timeout = (5, read_timeout)
     config.retry_times = 0

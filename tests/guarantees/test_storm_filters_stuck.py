@@ -64,3 +64,20 @@ def test_stuck_task_alerted_once_and_again_once_when_it_fails(emulator, env, mon
     invoke()
     failed = [t for m in published(emulator) for t in m["http"].get("tasks", [])]
     assert [(t["task_id"], t["alert"], t["fail_reason"]) for t in failed] == [(task_id, "failed", "restore timeout")]
+
+
+def test_a_waiting_stuck_alert_is_dropped_when_the_task_ends_meanwhile(emulator, env, monkeypatch) -> None:
+    from tests.emulator import Fault
+
+    monkeypatch.setenv("TASKWATCH_STUCK_AFTER", "1h")
+    invoke()
+    created = emulator.now() - timedelta(hours=2)
+    task_id = emulator.add_task("dds", name="RestoreMongoDB", status="Running", created=created,
+                                instance_id="i", instance_name="restore-2")
+    outage = emulator.faults.add(Fault(call="smn.publish", kind="500", times=None))
+    invoke()  # the stuck alert cannot be published and waits
+    emulator.faults.remove(outage)
+    emulator.update_task("dds", task_id, status="Completed", ended=emulator.now())
+    emulator.reset_records()
+    invoke()
+    assert published(emulator) == []  # no "stuck" message about a task that has finished
