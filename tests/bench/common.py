@@ -27,15 +27,12 @@ OUT = BUILD / "bench"
 LAYER_DIR = BUILD / "layer"
 TEMPLATE = REPO / "template.yaml"
 CHILD = Path(__file__).with_name("child.py")
-RUNTIMES = {"Python3.10": "3.10", "Python3.12": "3.12", "Python3.9": "3.9"}  # FunctionGraph's, preferred first
 
-# The emulator's identities (the same as the tests').
-PROJECT = "0123456789abcdef0123456789abcdef"
-REGION = "xx-test-1"
-TOPIC = f"urn:smn:{REGION}:{PROJECT}:taskwatch"
-BUCKET = "taskwatch-state"
-AK = "TESTAKTASKWATCH0000001"
-SK = "TESTSKtaskwatchSecretValue0000000000001"
+if str(REPO / "layers") not in sys.path:
+    sys.path.insert(0, str(REPO / "layers"))
+from ship.runtimes import RUNTIMES, find_interpreter  # noqa: E402  (the layer builder's own lookup)
+
+from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC  # noqa: E402  (re-exported)
 
 MB = 1024 * 1024
 
@@ -105,28 +102,6 @@ def template_runtime() -> str:
     except OSError:
         found = None
     return found.group(1) if found else "Python3.10"
-
-
-def find_interpreter(version: str) -> Path | None:
-    """A working CPython of exactly X.Y: python3.X on PATH, then ~/.pyenv/versions/3.X.*/bin (never hard-coded)."""
-    candidates: list[Path] = []
-    on_path = shutil.which(f"python{version}")
-    if on_path:
-        candidates.append(Path(on_path))
-    roots = [Path(os.environ["PYENV_ROOT"])] if os.environ.get("PYENV_ROOT") else []
-    roots.append(Path.home() / ".pyenv")
-    for root in roots:
-        candidates += sorted((root / "versions").glob(f"{version}.*/bin/python{version}"), reverse=True)
-    for candidate in candidates:
-        try:
-            done = subprocess.run([str(candidate), "-I", "-S", "-c",
-                                   "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                  capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        if done.returncode == 0 and done.stdout.strip() == version:
-            return candidate
-    return None
 
 
 @dataclass
