@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -35,6 +36,19 @@ def env(emulator: CloudEmulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
+
+
+@contextmanager
+def emulator_with(monkeypatch: pytest.MonkeyPatch, **options: Any) -> Iterator[CloudEmulator]:
+    """An emulator with its own options (a clock, a security token, item offsets...), the function's
+    endpoints pointed at it; the `env` fixture's other settings stay."""
+    settings: dict[str, Any] = dict(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC],
+                                    buckets=[BUCKET])
+    settings.update(options)
+    with CloudEmulator(**settings) as emu:
+        for key, value in emu.env().items():
+            monkeypatch.setenv(key, value)
+        yield emu
 
 
 def invoke(user_event: Any = None, context: FakeContext | None = None) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import STATE_KEY, alerted_keys, invoke, published, saved_state
-from tests.emulator import CloudEmulator, Fault
-from tests.fixtures import BUCKET, PROJECT, REGION, TOKEN, FakeContext
+from tests.conftest import STATE_KEY, alerted_keys, emulator_with, invoke, published, saved_state
+from tests.emulator import Fault
+from tests.fixtures import BUCKET, PROJECT, TOKEN, FakeContext
 
 SEED_GAUSSDB_FAILED = f"gaussdb:{PROJECT}:03bc055a-135c-4245-8bd8-b0bc6d3350b3"
 SEED_DDS_FAILED = f"dds:{PROJECT}:a03b1b8a-b756-467c-8a49-38720c3d23ec"
@@ -73,11 +73,7 @@ def test_paging_over_several_pages_in_all_three_services(emulator, env, monkeypa
 
 
 def test_taurusdb_item_offsets_when_configured(env, monkeypatch) -> None:
-    with CloudEmulator(ak=env["CLOUD_SDK_AK"], sk=env["CLOUD_SDK_SK"], project_id=PROJECT, region=REGION,
-                       topic_urns=[env["TASKWATCH_SMN_TOPIC_URN"]], buckets=[BUCKET],
-                       taurusdb_offset_mode="item") as emu:
-        for key, value in emu.env().items():
-            monkeypatch.setenv(key, value)
+    with emulator_with(monkeypatch, taurusdb_offset_mode="item") as emu:
         monkeypatch.setenv("TASKWATCH_TAURUSDB_OFFSET_MODE", "item")
         monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb")
         for n in range(60):
@@ -146,11 +142,8 @@ def test_invalid_configuration_stops_before_any_call(emulator, env, monkeypatch)
 
 
 def test_agency_credentials_with_security_token_from_the_context(env, monkeypatch) -> None:
-    with CloudEmulator(ak="AGENCYAK0000000000001", sk="AGENCYSKsecret000000000001", security_token=TOKEN,
-                       project_id=PROJECT, region=REGION, topic_urns=[env["TASKWATCH_SMN_TOPIC_URN"]],
-                       buckets=[BUCKET]) as emu:
-        for key, value in emu.env().items():
-            monkeypatch.setenv(key, value)
+    with emulator_with(monkeypatch, ak="AGENCYAK0000000000001", sk="AGENCYSKsecret000000000001",
+                       security_token=TOKEN) as emu:
         context = FakeContext(ak="AGENCYAK0000000000001", sk="AGENCYSKsecret000000000001", token=TOKEN)
         summary = invoke(context=context)
         assert summary["outcome"] == "ok", summary
@@ -175,10 +168,7 @@ def test_user_event_shards_one_function_across_triggers(emulator, env) -> None:
 
 @pytest.mark.parametrize("token", [None, TOKEN])
 def test_state_object_round_trips_through_obs_with_and_without_token(env, monkeypatch, token) -> None:
-    with CloudEmulator(ak="K" * 20, sk="S" * 40, security_token=token, project_id=PROJECT, region=REGION,
-                       topic_urns=[env["TASKWATCH_SMN_TOPIC_URN"]], buckets=[BUCKET]) as emu:
-        for key, value in emu.env().items():
-            monkeypatch.setenv(key, value)
+    with emulator_with(monkeypatch, ak="K" * 20, sk="S" * 40, security_token=token) as emu:
         context = FakeContext(ak="K" * 20, sk="S" * 40, token=token)
         assert invoke(context=context)["state"]["written"] is True
         assert emu.request_counts()["obs.put"] >= 1 and not [e for e in emu.errors if "obs" in e.lower()]

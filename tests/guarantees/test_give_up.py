@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import invoke, published, saved_state
-from tests.emulator import CloudEmulator, Fault
-from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC
+from tests.conftest import emulator_with, invoke, published, saved_state
+from tests.emulator import Fault
 from tests.guarantees.clock import Clock, use_clock
 
 
@@ -12,10 +11,7 @@ def test_given_up_after_the_configured_time_and_reported_once(env, monkeypatch) 
     clock = Clock()
     use_clock(monkeypatch, clock)
     monkeypatch.setenv("TASKWATCH_GIVE_UP_AFTER", "2h")
-    with CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
-                       now=clock) as emu:
-        for key, value in emu.env().items():
-            monkeypatch.setenv(key, value)
+    with emulator_with(monkeypatch, now=clock) as emu:
         outage = emu.faults.add(Fault(call="smn.publish", kind="500", times=None))
         for _ in range(5):
             invoke()

@@ -7,9 +7,9 @@ import time
 
 from taskwatch.retry import RetryPolicy
 
-from tests.conftest import alerted_keys, invoke, published
-from tests.emulator import CloudEmulator, Fault
-from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC, FakeContext
+from tests.conftest import alerted_keys, emulator_with, invoke, published
+from tests.emulator import Fault
+from tests.fixtures import FakeContext
 from tests.guarantees.clock import Clock, use_clock
 
 
@@ -48,10 +48,7 @@ def test_heartbeat_once_a_day(env, monkeypatch) -> None:
     clock = Clock()
     use_clock(monkeypatch, clock)
     monkeypatch.setenv("TASKWATCH_HEARTBEAT", "24h")
-    with CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
-                       now=clock) as emu:
-        for key, value in emu.env().items():
-            monkeypatch.setenv(key, value)
+    with emulator_with(monkeypatch, now=clock) as emu:
         for _ in range(4):  # 4 runs over 18 hours
             invoke()
             clock.advance(hours=6)
