@@ -12,6 +12,7 @@ additionalProperties false, adds one check: the record's keys are among the prop
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -148,20 +149,19 @@ class MapValidator:
         return None
 
 
-_VALIDATORS: dict[str, Any] = {}
-
-
+@cache
 def page_validator(schema_name: str, items_key: str) -> PageValidator:
     """One PageValidator per list schema per process (warm invocations reuse it)."""
-    found = _VALIDATORS.get(schema_name)
-    if found is None:
-        found = _VALIDATORS[schema_name] = PageValidator(schema_name, items_key)
-    return found
+    return PageValidator(schema_name, items_key)
 
 
+@cache
 def detail_validator(schema_name: str) -> DetailValidator:
     """One DetailValidator per detail schema per process."""
-    found = _VALIDATORS.get(schema_name)
-    if found is None:
-        found = _VALIDATORS[schema_name] = DetailValidator(schema_name)
-    return found
+    return DetailValidator(schema_name)
+
+
+@cache
+def map_validator(schema_name: str, key: str) -> MapValidator:
+    """One MapValidator per schema per process (the state's)."""
+    return MapValidator(schema_name, key)

@@ -10,21 +10,16 @@ from typing import Any
 
 from ..errors import StateError
 from ..timeutil import from_iso, iso
-from ..validation import MapValidator
+from ..validation import MapValidator, map_validator
 
 FORMAT = "taskwatch-state"
 VERSION = 1
 PRUNE_MARGIN = timedelta(days=2)
 
 
-_STATE_VALIDATOR: list[MapValidator] = []
-
-
 def state_validator() -> MapValidator:
     """Built once per process; the task entries are checked record by record (fast)."""
-    if not _STATE_VALIDATOR:
-        _STATE_VALIDATOR.append(MapValidator("state", "tasks"))
-    return _STATE_VALIDATOR[0]
+    return map_validator("state", "tasks")
 
 
 def _checksum(body: dict[str, Any]) -> str:
