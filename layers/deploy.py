@@ -10,9 +10,10 @@ environment against the function's own configuration loader; a violation is refu
 
 Environment: CLOUD_SDK_AK / CLOUD_SDK_SK (/ CLOUD_SDK_SECURITY_TOKEN); project CLOUD_SDK_PROJECT_ID or
 TASKWATCH_DEPLOY_PROJECT_ID; the template's parameters (TASKWATCH_DEPLOY_TOPIC_URN, ...); endpoint overrides
-TASKWATCH_ENDPOINT_FUNCTIONGRAPH and TASKWATCH_ENDPOINT_OBS (https, or plain http on loopback only; hosts
-outside the Huawei Cloud domains need TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1, as for the function). No secret is
-ever printed: every line goes through a scrubber that knows the credentials and the encrypted values.
+TASKWATCH_ENDPOINT_FUNCTIONGRAPH and TASKWATCH_ENDPOINT_OBS, checked by the function's own urls.py (https, or
+plain http on loopback only; hosts outside the Huawei Cloud domains need TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1,
+as for the function; the host as urllib3 reads it must be the host checked). No secret is ever printed: every
+line goes through a scrubber that knows the credentials and the encrypted values.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ def _endpoint(env: Mapping[str, str], key: str, default: str) -> str:
     if not value:
         return default
     paths.import_function_package()
-    from taskwatch.config import check_endpoint
     from taskwatch.errors import ConfigError
+    from taskwatch.urls import check_endpoint
 
     allow = (env.get("TASKWATCH_ALLOW_FOREIGN_ENDPOINTS") or "").strip().lower() in {"1", "true", "yes", "on"}
     try:

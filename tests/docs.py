@@ -37,11 +37,19 @@ def _default(spec: dict) -> str:
 
 
 def config_table() -> str:
+    """One row per environment variable (with what a timer's user_event may do to it, x-user-event), then
+    one row per user_event-only key (x-user-event-only)."""
     schema = json.loads(CONFIG_SCHEMA.read_text(encoding="utf-8"))
     rows = ["| Variable | Read as | Default | Meaning |", "|---|---|---|---|"]
     for name, spec in schema["properties"].items():
-        meaning = spec["description"].replace("|", "\\|")
+        meaning = spec["description"]
+        if "x-user-event" in spec:
+            meaning += f" user_event: {spec['x-user-event']}"
+        meaning = meaning.replace("|", "\\|")
         rows.append(f"| `{name}` | {spec.get('x-parse', 'string')} | {_default(spec)} | {meaning} |")
+    for name, spec in schema.get("x-user-event-only", {}).items():
+        meaning = spec["description"].replace("|", "\\|")
+        rows.append(f"| user_event `{name}` | string |  | {meaning} |")
     return "\n".join(rows)
 
 

@@ -33,11 +33,18 @@ def test_targets_json_and_services_subset() -> None:
     assert [t.services for t in config.targets] == [("dds",), ("taurusdb", "gaussdb", "dds")]
 
 
-def test_user_event_overrides_environment_with_short_or_full_names() -> None:
-    config = load_config(BASE, {"services": "dds", "TASKWATCH_MAX_MESSAGES_PER_RUN": 3, "dry_run": True})
+def test_user_event_narrows_with_short_or_full_names() -> None:
+    config = load_config(BASE, {"services": "dds", "TASKWATCH_HEARTBEAT": "20h"})
     assert config.targets[0].services == ("dds",)
-    assert config.max_messages_per_run == 3
-    assert config.dry_run is True
+    assert config.heartbeat == 20 * 3600
+    assert load_config(BASE, {"Services": ["gaussdb", "dds"]}).targets[0].services == ("gaussdb", "dds")
+
+
+@pytest.mark.parametrize("key", ["TASKWATCH_MAX_MESSAGES_PER_RUN", "dry_run", "endpoint_obs", "smn_topic_urn"])
+def test_user_event_may_not_set_what_only_the_environment_sets(key: str) -> None:
+    with pytest.raises(ConfigError, match="may not be set by a user_event") as info:
+        load_config(BASE, {key: "1"})
+    assert info.value.key == (key if key.startswith("TASKWATCH_") else "TASKWATCH_" + key.upper())
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), [

@@ -144,6 +144,7 @@ BAD_ENVIRONMENT = {
     "TASKWATCH_PROJECT_ID": "abc",
     "TASKWATCH_SERVICES": "taurusdb,mysql",
     "TASKWATCH_SMN_TOPIC_URN": "arn:aws:sns:eu-west-1:123456789012:taskwatch",
+    "TASKWATCH_SMN_TOPICS": '{"dba": "arn:aws:sns:eu-west-1:123456789012:taskwatch"}',
     "TASKWATCH_STATE_URI": "s3://bucket/state.json",
     "TASKWATCH_ENDPOINT_TAURUSDB": "ftp://gaussdb.xx-test-1.myhuaweicloud.com",
     "TASKWATCH_ENDPOINT_GAUSSDB": "https://gaussdb.attacker.example",
@@ -192,15 +193,18 @@ def test_wrong_json_type_in_user_event_is_refused_naming_the_key(emulator, env, 
 
 
 @pytest.mark.parametrize(("user_event", "key"), [
-    ({"blind_after": 2.5}, "TASKWATCH_BLIND_AFTER"),
-    ({"blind_after": True}, "TASKWATCH_BLIND_AFTER"),
-    ({"dry_run": "yes please"}, "TASKWATCH_DRY_RUN"),
+    ({"heartbeat": True}, "TASKWATCH_HEARTBEAT"),
+    ({"heartbeat": "yes please"}, "TASKWATCH_HEARTBEAT"),
+    ({"heartbeat": 1e308}, "TASKWATCH_HEARTBEAT"),
     ({"services": ["dds", "dds"]}, "TASKWATCH_SERVICES"),
-    ({"targets": {"region": "xx-test-1", "project_id": PROJECT}}, "TASKWATCH_TARGETS"),
-    ({"lookback": 1e308}, "TASKWATCH_LOOKBACK"),
-    ({"throttle_backoff": [1]}, "TASKWATCH_THROTTLE_BACKOFF"),
-], ids=["float for an integer", "boolean for an integer", "text for a boolean", "repeated service",
-        "object for a list", "huge number", "one-item range"])
+    ({"services": {"region": "xx-test-1"}}, "TASKWATCH_SERVICES"),
+    ({"services": "dds,mysql"}, "TASKWATCH_SERVICES"),
+    ({"shard": ["a"]}, "shard"),
+    ({"shard": "a b"}, "shard"),
+    ({"topic": 42}, "topic"),
+    ({"topic": "x" * 65}, "topic"),
+], ids=["boolean for a duration", "text for a duration", "huge number", "repeated service", "object for a list",
+        "unknown service", "list for a shard", "shard with a space", "number for a topic", "long topic name"])
 def test_typed_user_event_values_are_checked(emulator, env, user_event, key) -> None:
     refused_before_any_request(invoke(user_event), emulator, key=key, error_type="ConfigError")
 

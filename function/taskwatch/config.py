@@ -1,23 +1,28 @@
-"""Configuration: environment (or FunctionGraph user data) plus the timer's user_event overrides.
+"""Configuration: the environment (or FunctionGraph user data), narrowed by the timer's user_event.
 
 Every key is declared in schemas/config.schema.json, which says how its text is read (x-parse), its default
 and its meaning; the whole result is validated against that schema before any call is made.
+
+The environment is the authority. Anyone allowed to invoke the function can send any event, so a
+user_event may only narrow what the environment allows (see narrow.py): which targets (a shard label),
+which services, the heartbeat, and a topic picked by name from TASKWATCH_SMN_TOPICS. Endpoints, the
+allowance for foreign endpoints, the topic URN, the state URI, dry run and credentials come from the
+environment only.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .jsontext import loads_strict
 from .schema_files import describe_error, error_path, load_schema, validator
 from .tasks import SERVICES, Target
 from .timeutil import parse_duration
+from .urls import check_bucket_name, check_endpoint
 
 PREFIX = "TASKWATCH_"
 HUAWEI_DOMAINS = ("myhuaweicloud.com", "huaweicloud.com", "myhuaweicloud.eu", "huaweicloud.eu")
@@ -70,16 +75,17 @@ class Config:
         return template.replace("{region}", region)
 
 
-def _properties() -> dict[str, Any]:
+def schema_properties() -> dict[str, Any]:
+    """The configuration keys the schema declares, with their x-parse, default and meaning."""
     return load_schema("config")["properties"]
 
 
 def config_keys() -> list[str]:
     """Every configuration key (environment variable name) the schema declares."""
-    return list(_properties())
+    return list(schema_properties())
 
 
-def _parse_value(key: str, kind: str, value: Any) -> Any:
+def parse_value(key: str, kind: str, value: Any) -> Any:
     """Read one value as its x-parse kind says; user_event values may already be typed JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(key, "expected a finite number")
@@ -145,49 +151,33 @@ def _has_non_finite(value: Any) -> bool:
     return False
 
 
-def _merge(environ: Mapping[str, str], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Environment first, then the trigger's user_event keys (full or short lower-case names)."""
-    props = _properties()
-    merged: dict[str, Any] = {k: v for k, v in environ.items() if k in props and v != ""}
-    for key, value in overrides.items():
-        name = key if key.upper().startswith(PREFIX) else PREFIX + str(key).upper()
-        name = name.upper()
-        if name not in props:
-            raise ConfigError(str(key)[:64], "unknown key in user_event")
-        merged[name] = value
-    return merged
+def _environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The declared keys of the environment, each read as its x-parse kind says (empty means unset)."""
+    props = schema_properties()
+    return {key: parse_value(key, props[key].get("x-parse", "string"), value)
+            for key, value in environ.items() if key in props and value != ""}
 
 
-def check_endpoint(key: str, url: str, allow_foreign: bool) -> None:
-    """No credentialed request to arbitrary hosts from configuration: https, Huawei domains or loopback."""
-    host = (urlsplit(url.replace("{region}", "x").replace("{bucket}", "x")).hostname or "").lower()
+def validate_values(values: Mapping[str, Any], where: str = "") -> None:
+    """The values against the configuration schema; the first error (in key order) names its key."""
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback:
-        return
-    if not url.startswith("https://"):
-        raise ConfigError(key, "expected an https:// endpoint (plain http is only allowed for loopback)")
-    in_huawei = any(host == d or host.endswith("." + d) for d in HUAWEI_DOMAINS)
-    if not in_huawei and not allow_foreign:
-        raise ConfigError(key, "host outside the Huawei Cloud domains; set TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1 "
-                               "to allow it")
+        errors = sorted(validator("config").iter_errors(dict(values)),
+                        key=lambda e: [str(p) for p in e.absolute_path])
+    except RecursionError:
+        raise ConfigError(where or "configuration", "values nested too deeply") from None
+    for error in errors:
+        raise ConfigError(where + error_path(error), describe_error(error))
 
 
 def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> Config:
-    """Build and validate the run's configuration; raises ConfigError naming the first bad key."""
-    props = _properties()
-    merged = _merge(environ, overrides or {})
-    values: dict[str, Any] = {}
-    for key, value in merged.items():
-        values[key] = _parse_value(key, props[key].get("x-parse", "string"), value)
-    try:
-        errors = sorted(validator("config").iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
-    except RecursionError:
-        raise ConfigError("user_event", "values nested too deeply") from None
-    for error in errors:
-        raise ConfigError(error_path(error), describe_error(error))
+    """Build and validate the run's configuration from the environment, then narrow it by the trigger's
+    user_event; raises ConfigError naming the first bad key."""
+    from .narrow import Narrowing, read_user_event  # narrow reads this module's schema helpers
+
+    props = schema_properties()
+    values = _environment_values(environ)
+    validate_values(values)
+    narrowing = read_user_event(overrides) if overrides else Narrowing()
 
     def get(key: str) -> Any:
         return values.get(key, props[key].get("default"))
@@ -201,14 +191,17 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
         if not project:
             raise ConfigError("TASKWATCH_PROJECT_ID", "required (or RUNTIME_PROJECT_ID, or TASKWATCH_TARGETS)")
         targets_raw = [{"region": region, "project_id": project, "services": get("TASKWATCH_SERVICES")}]
-    targets = tuple(
-        Target(t["region"], t["project_id"], tuple(t.get("services") or SERVICES)) for t in targets_raw
+    watched = tuple(
+        Target(t["region"], t["project_id"], tuple(t.get("services") or SERVICES), t.get("shard"))
+        for t in targets_raw
     )
-    if len({(t.region, t.project_id) for t in targets}) != len(targets):
+    if len({(t.region, t.project_id) for t in watched}) != len(watched):
         raise ConfigError("TASKWATCH_TARGETS", "each region/project_id pair at most once")
+    targets = narrowing.narrow_targets(watched)
 
     dry_run = bool(get("TASKWATCH_DRY_RUN"))
-    topic = values.get("TASKWATCH_SMN_TOPIC_URN")
+    environment_topic = values.get("TASKWATCH_SMN_TOPIC_URN")
+    topic = narrowing.pick_topic(values.get("TASKWATCH_SMN_TOPICS") or {}) or environment_topic
     if not topic and not dry_run:
         raise ConfigError("TASKWATCH_SMN_TOPIC_URN", "required unless TASKWATCH_DRY_RUN=1")
 
@@ -219,12 +212,18 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
         endpoints[service] = values.get(key)
         if endpoints[service]:
             check_endpoint(key, endpoints[service], allow_foreign)
+    state_uri = get("TASKWATCH_STATE_URI")
+    if state_uri.startswith("obs://"):
+        check_bucket_name("TASKWATCH_STATE_URI", state_uri[len("obs://"):].split("/", 1)[0])
 
-    obs_region = values.get("TASKWATCH_OBS_REGION") or (topic.split(":")[2] if topic else targets[0].region)
+    # The state's region comes from the environment alone: a topic picked by a user_event does not move it.
+    obs_region = values.get("TASKWATCH_OBS_REGION") or (
+        environment_topic.split(":")[2] if environment_topic else watched[0].region)
+    heartbeat = narrowing.heartbeat if narrowing.heartbeat is not None else get("TASKWATCH_HEARTBEAT")
     return Config(
         targets=targets,
         topic_urn=topic,
-        state_uri=get("TASKWATCH_STATE_URI"),
+        state_uri=state_uri,
         endpoints=endpoints,
         obs_region=obs_region,
         dry_run=dry_run,
@@ -237,7 +236,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
         exclude_instances=tuple(get("TASKWATCH_EXCLUDE_INSTANCES")),
         stuck_after=float(get("TASKWATCH_STUCK_AFTER")),
         blind_after=int(get("TASKWATCH_BLIND_AFTER")),
-        heartbeat=float(get("TASKWATCH_HEARTBEAT")),
+        heartbeat=float(heartbeat),
         give_up_after=float(get("TASKWATCH_GIVE_UP_AFTER")),
         max_alerts_per_message=int(get("TASKWATCH_MAX_ALERTS_PER_MESSAGE")),
         max_messages_per_run=int(get("TASKWATCH_MAX_MESSAGES_PER_RUN")),

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 controls (keeping \t and \n), zero-width and bidirectional marks, embeddings, overrides and isolates
+# (U+061C, U+200B-U+200F, U+202A-U+202E, U+2066-U+2069), the Unicode line and paragraph separators
+# (U+2028, U+2029: a line break to many readers) and the byte-order mark.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def clean(text: object, limit: int = 2000) -> str:
-    """Drop ANSI escapes, control and bidirectional-override characters; cap the length."""
+    """Drop ANSI escapes, control, line-separator and bidirectional characters; cap the length."""
     value = "" if text is None else str(text)
     value = _CONTROL.sub("", _ANSI.sub("", _SURROGATES.sub("\ufffd", value[: limit * 4])))
     return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -13,11 +13,13 @@ SERVICE_TITLES = {"taurusdb": "TaurusDB", "gaussdb": "GaussDB", "dds": "DDS"}
 
 @dataclass(frozen=True)
 class Target:
-    """A region and project to watch, with the services to query there."""
+    """A region and project to watch, with the services to query there, and the shard label a timer's
+    user_event may select it by."""
 
     region: str
     project_id: str
     services: tuple[str, ...] = SERVICES
+    shard: str | None = None
 
     @property
     def label(self) -> str:

@@ -31,9 +31,17 @@ class ObsUploadError(Exception):
 
 def put_object(endpoint: str, region: str, bucket: str, key: str, data: bytes, ak: str, sk: str,
                token: str | None = None, timeout: float = 300) -> str:
-    """Upload; returns the object's URL. Content-MD5 makes OBS reject a corrupted upload."""
+    """Upload; returns the object's URL. Content-MD5 makes OBS reject a corrupted upload. The bucket becomes
+    part of the host name: one that breaks the OBS naming rules is refused before any request."""
     paths.import_function_package()
+    from taskwatch.errors import ConfigError
     from taskwatch.state.obs_signature import authorization, http_date
+    from taskwatch.urls import check_bucket_name
+
+    try:
+        check_bucket_name("bucket", bucket)
+    except ConfigError as exc:
+        raise ObsUploadError(f"OBS PUT: {exc}") from None
 
     headers = {"Date": http_date(), "Content-Type": "application/zip",
                "Content-MD5": base64.b64encode(hashlib.md5(data).digest()).decode("ascii")}

@@ -131,7 +131,9 @@ def load(path: Path, environ: Mapping[str, str] | None = None, project_id: str |
         raise TemplateError(problems)
     region = parameters.get("Region") or ""
     project = project_id or _PLACEHOLDER_PROJECT
+    _check_bucket(parameters)
     _check_configuration(variables, encrypted, project, f"{base}.Environment.Variables")
+    _check_user_events(variables, encrypted, project, timers, f"{base}.x-taskwatch.Timers")
     folder = path.resolve().parent
     return Deployment(
         region=region, project_id=project, parameters=dict(parameters), resource=name,
@@ -256,3 +258,37 @@ def _check_configuration(variables: Mapping[str, str], encrypted: Mapping[str, s
         if exc.key in encrypted:
             where = where.replace("Environment.Variables", "x-taskwatch.EncryptedVariables")
         raise TemplateError([f"{where}.{exc.key}: {exc.expected}"]) from None
+
+
+def _check_bucket(parameters: Mapping[str, str]) -> None:
+    """StateBucket becomes part of a host name (the OBS upload, virtual-host style): OBS naming rules only,
+    checked by the function's own rule before any request."""
+    if "StateBucket" not in parameters:
+        return
+    paths.import_function_package()
+    from taskwatch.errors import ConfigError
+    from taskwatch.urls import check_bucket_name
+
+    try:
+        check_bucket_name("Parameters.StateBucket", parameters["StateBucket"])
+    except ConfigError as exc:
+        raise TemplateError([f"{exc.key}: {exc.expected}"]) from None
+
+
+def _check_user_events(variables: Mapping[str, str], encrypted: Mapping[str, str], project: str,
+                       timers: tuple[Timer, ...], where: str) -> None:
+    """Each timer's user_event must be one the function accepts (it may only narrow the environment)."""
+    paths.import_function_package()
+    from taskwatch.config import load_config
+    from taskwatch.errors import ConfigError, EventError
+    from taskwatch.event import parse_event
+
+    problems = []
+    for timer in timers:
+        try:
+            overrides = parse_event({"user_event": timer.user_event}).overrides
+            load_config({**variables, **encrypted, "RUNTIME_PROJECT_ID": project}, overrides)
+        except (ConfigError, EventError) as exc:
+            problems.append(f"{where}.{timer.name}.UserEvent: {exc}")
+    if problems:
+        raise TemplateError(problems)
