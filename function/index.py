@@ -13,7 +13,7 @@ from taskwatch.errors import TaskwatchError
 from taskwatch.event import parse_event
 from taskwatch.logs import SECRET_FILTER, get_logger, log_summary
 from taskwatch.run import run
-from taskwatch.sanitize import scrub
+from taskwatch.sanitize import one_line, scrub
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -28,9 +28,11 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         summary = run(config, credentials, Deadline(context, config.reserve), trigger=timer.trigger_name)
     except TaskwatchError as exc:
         summary = {"outcome": "failed", "errors": [str(exc)], "error_type": type(exc).__name__}
-        log.error("run stopped: %s", exc)
+        log.error("run stopped: %s", one_line(exc, 600))  # may quote caller text (a user_event key): one line
     except Exception as exc:  # a defect: report it in the summary rather than as a raw traceback
-        log.error("run crashed: %s", traceback.format_exc())
+        # Indented and cleaned line by line: an exception text quoting outside data cannot forge a log line.
+        trace = "\n".join("  " + one_line(line, 2000) for line in traceback.format_exc().splitlines())
+        log.error("run crashed:\n%s", trace)
         text = scrub(str(exc), SECRET_FILTER.secrets)[:300]
         summary = {"outcome": "failed", "errors": [f"internal error: {type(exc).__name__}: {text}"],
                    "error_type": type(exc).__name__}

@@ -80,7 +80,8 @@ def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> t
     except StateError as exc:
         label = "unreadable-" + ctx.now.strftime("%Y%m%dT%H%M%SZ")
         aside = store.keep_aside(stored.data, label) if not ctx.config.dry_run else "(dry run: not copied)"
-        ctx.log.warning("state unreadable (%s); kept aside as %s, starting a fresh baseline", exc, aside)
+        ctx.log.warning("state unreadable (%s); kept aside as %s, starting a fresh baseline", one_line(exc, 400),
+                        one_line(aside))
         summary["errors"].append(f"state unreadable: {exc}")
         state = State.new(ctx.now)
         state.notices.append({"kind": "state_reset", "since": iso(ctx.now),
@@ -232,11 +233,12 @@ def publish_all(ctx: RunContext, state: State, messages: list[Message], summary:
         if exc is not None:
             summary["messages_failed"] += 1
             summary["errors"].append(f"publish {message.kind}: {exc}")
-            ctx.log.warning("publish failed, will retry next run: %s (%s)", message.subject, exc)
+            ctx.log.warning("publish failed, will retry next run: %s (%s)", one_line(message.subject, 600),
+                            one_line(exc, 400))
             decide.mark_failed(state, message.keys, str(exc))
             continue
         summary["messages_published"] += 1
-        ctx.log.info("published %s %s: %s", message.kind, message_id, message.subject)
+        ctx.log.info("published %s %s: %s", message.kind, one_line(message_id, 100), one_line(message.subject, 600))
         decide.mark_published(state, message.keys, ctx.now)
         if message.kind in ("blind", "recovered") and message.source:
             health.mark_health_published(state, message.source, message.kind)
@@ -287,7 +289,8 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
         state.notices.append({"kind": "given_up", "since": iso(ctx.now),
                               "text": f"{len(given_up)} alerts could not be published for "
                                       f"{config.give_up_after / 3600:g} h and were given up: "
-                                      + ", ".join(given_up[:50]) + (" ..." if len(given_up) > 50 else "")})
+                                      + ", ".join(one_line(key) for key in given_up[:50])
+                                      + (" ..." if len(given_up) > 50 else "")})
     state.notices = state.notices[-50:]
 
     messages = health_messages(ctx, state, reports) + notice_messages(ctx, state)
@@ -314,8 +317,9 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     summary["errors"] += [f"{r.source}: {r.error}" for r in reports if r.error]
     summary["outcome"] = outcome(summary, reports)
     for v in violations[:VIOLATION_SAMPLES]:
+        # Paths and task IDs come from the API's records: one line each, never a forged log line.
         ctx.log.warning("schema violation in %s %s%s: %s", v.source, v.call,
-                        f" task {v.task_id}" if v.task_id else "", v.reason)
+                        f" task {one_line(v.task_id)}" if v.task_id else "", one_line(v.reason, 400))
     return summary
 
 
@@ -345,12 +349,12 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
         summary["state"].update(written=True, bytes=len(data))
     except StateError as exc:
         summary["errors"].append(f"state not saved: {exc}")
-        ctx.log.error("state not saved (%s): the next run repeats this run's messages", exc)
+        ctx.log.error("state not saved (%s): the next run repeats this run's messages", one_line(exc, 400))
     finally:
         try:
             lease.release(ctx.now)
         except StateError as exc:
-            ctx.log.warning("lease not released (%s); it expires by itself", exc)
+            ctx.log.warning("lease not released (%s); it expires by itself", one_line(exc, 400))
 
 
 def _state_unchanged(store: StateStore, etag: str | None) -> bool:

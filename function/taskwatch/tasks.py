@@ -46,6 +46,7 @@ class Task:
     entities: Any = None
     schema_errors: list[str] = field(default_factory=list)
     detailed: bool = False
+    api_id: str | None = None  # the ID as the API gave it, when `id` is a stand-in (clean_data.display_id)
 
     @property
     def key(self) -> str:

@@ -25,13 +25,16 @@ def _item_block(number: int, item: AlertItem) -> list[str]:
         reason = clean(item.fail_reason, 3000).strip() or "(the task center gave no reason)"
         lines.append("   Reason:    " + "\n              ".join(reason.splitlines()))
     if item.entities:
-        entities = json.dumps(item.entities, ensure_ascii=False, sort_keys=True)
+        # json escapes controls and newlines; clean() drops what it leaves (bidi controls, U+2028/9), also
+        # from entities a state written by an older version kept uncleaned.
+        entities = clean(json.dumps(item.entities, ensure_ascii=False, sort_keys=True, default=str),
+                         ENTITIES_LIMIT * 4)
         if len(entities) > ENTITIES_LIMIT:
             entities = entities[: ENTITIES_LIMIT - 1] + "…"
         lines.append(f"   Details:   {entities}")
     if item.schema_errors:
         lines.append("   Note:      this record did not match the API's schema: " + "; ".join(item.schema_errors[:3]))
-    lines.append(f"   Dedup key: {item.key}")
+    lines.append(f"   Dedup key: {one_line(item.key, 400)}")
     return lines
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..clean_data import clean_structure, display_id
 from ..credentials import Credentials
 from ..deadline import Deadline
 from ..errors import SourceError
@@ -190,14 +191,19 @@ class TaskCenter:
 
     def _task(self, fields: dict[str, Any], raw: Any, errors: list[str]) -> Task:
         task_id = fields.get("id")
+        api_id = None
         if not isinstance(task_id, str) or not task_id:
             digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
             task_id = "unidentified-" + digest[:16]
         elif len(task_id) > MAX_ID:
-            # A stable, bounded stand-in: the dedup key and every message must stay small.
-            digest = hashlib.sha256(task_id.encode("utf-8", "replace")).hexdigest()
-            task_id = f"{task_id[:64]}~{digest[:24]}"
+            # A stable, bounded stand-in: the dedup key and every message must stay small. No real ID is
+            # this long, so the detail call gets the stand-in too (and reports what the API says).
+            task_id = display_id(task_id)
             errors.append(f"id: longer than {MAX_ID} characters, shortened")
+        elif display_id(task_id) != task_id:
+            # Outside the safe alphabet: a stand-in in the key and every text, the raw ID for the API calls.
+            api_id, task_id = task_id, display_id(task_id)
+            errors.append("id: characters other than letters, digits, '.', '_' and '-', shown as a stand-in")
         created = _instant(fields.get("created"), "created", errors)
         ended = _instant(fields.get("ended"), "ended", errors)
         instance_id = fields.get("instance_id")
@@ -207,14 +213,14 @@ class TaskCenter:
             id=task_id, name=_text(fields.get("name")) or "(unnamed task)", status=_text(fields.get("status")) or "",
             created=created, ended=ended, progress=_text(fields.get("progress")),
             instance_id=_text(instance_id), instance_name=_text(instance_name),
-            fail_reason=_text(fields.get("fail_reason")), entities=fields.get("entities"),
-            schema_errors=list(errors),
+            fail_reason=_text(fields.get("fail_reason")), entities=clean_structure(fields.get("entities")),
+            schema_errors=list(errors), api_id=api_id,
         )
 
     # -- detail ----------------------------------------------------------------------------------------
     def detail(self, task: Task) -> tuple[Task, list[Violation]]:
         """The task's detail (fail_reason, entities, instance), merged over what the list said."""
-        document = self._fetch("detail", self.spec.detail_operation, self.spec.detail_request(task.id))
+        document = self._fetch("detail", self.spec.detail_operation, self.spec.detail_request(task.api_id or task.id))
         violations: list[Violation] = []
         errors = detail_validator(f"{self.spec.service}_detail").errors(document)
         for reason in errors:
@@ -227,7 +233,7 @@ class TaskCenter:
         for name in ("fail_reason", "entities", "instance_id", "instance_name", "progress"):
             value = fields.get(name)
             if value not in (None, "", {}):
-                setattr(merged, name, value if name == "entities" else _text(value))
+                setattr(merged, name, clean_structure(value) if name == "entities" else _text(value))
         ended = _instant(fields.get("ended"), "ended", errors)
         if ended and not merged.ended:
             merged.ended = ended
