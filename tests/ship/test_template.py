@@ -88,10 +88,22 @@ def test_a_bad_field_is_refused_naming_it(tmp_path: Path) -> None:
      "Resources.taskwatch.Properties.Environment.Variables.TASKWATCH_REGION: unknown parameter ${Nowhere}"),
     (lambda p: p["x-taskwatch"]["Timers"]["every-5-minutes"].update(UserEvent={"x": "y" * 2100}),
      "Resources.taskwatch.Properties.x-taskwatch.Timers.every-5-minutes.UserEvent:"),
+    (lambda p: p["x-taskwatch"]["Timers"]["every-5-minutes"].update(UserEvent={"endpoint_obs": "https://x.example"}),
+     "Resources.taskwatch.Properties.x-taskwatch.Timers.every-5-minutes.UserEvent: configuration "
+     "TASKWATCH_ENDPOINT_OBS: may not be set by a user_event"),
+    (lambda p: p["x-taskwatch"]["Timers"]["daily-heartbeat"].update(UserEvent={"shard": "asia"}),
+     "Resources.taskwatch.Properties.x-taskwatch.Timers.daily-heartbeat.UserEvent: configuration user_event shard"),
 ])
 def test_field_errors_name_the_field(tmp_path: Path, edit, expected: str) -> None:
     path = _edited(tmp_path, lambda doc: edit(doc["Resources"]["taskwatch"]["Properties"]))
     assert expected in _refusal(path)
+
+
+@pytest.mark.parametrize("bucket", ["evil.example/x", "127.0.0.2", "Bucket", "a..b"])
+def test_state_bucket_must_be_an_obs_bucket_name(bucket: str) -> None:
+    message = _refusal(paths.TEMPLATE, env={**ENV, "TASKWATCH_DEPLOY_STATE_BUCKET": bucket})
+    assert message.startswith("Parameters.StateBucket: ")
+    assert bucket not in message.removeprefix("Parameters.StateBucket: ")  # never echoed
 
 
 def test_parameters_come_from_the_environment(tmp_path: Path) -> None:
