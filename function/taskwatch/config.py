@@ -164,7 +164,7 @@ def validate_values(values: Mapping[str, Any], where: str = "") -> None:
         errors = sorted(validator("config").iter_errors(dict(values)),
                         key=lambda e: [str(p) for p in e.absolute_path])
     except RecursionError:
-        raise ConfigError(where or "configuration", "values nested too deeply") from None
+        raise ConfigError(where.strip() or "configuration", "values nested too deeply") from None
     for error in errors:
         raise ConfigError(where + error_path(error), describe_error(error))
 
