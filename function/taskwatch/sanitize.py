@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .secrets_scrub import SCRUBBER
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
@@ -22,9 +24,6 @@ def one_line(text: object, limit: int = 200) -> str:
     return _SPACES.sub(" ", clean(text, limit * 2)).strip()[:limit]
 
 
-def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Remove any secret value that might have slipped into a text."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+def scrub(text: object) -> str:
+    """Remove every known secret (secrets_scrub.SCRUBBER) from a text; scrub before cutting, never after."""
+    return SCRUBBER(text)
