@@ -51,10 +51,17 @@ class ObsStore(StateStore):
                                                  self.bucket, name, headers)
         timeout = min(self.timeout, max(1.0, self.deadline.remaining() - 1))
         try:
-            return self.session.request(method, self._url(name), data=data, headers=headers,
-                                        timeout=(5, timeout))
+            response = self.session.request(method, self._url(name), data=data, headers=headers,
+                                            timeout=(5, timeout), allow_redirects=False)
         except requests.RequestException as exc:
             raise StateError(f"OBS {method} {self.bucket}/{name}: {type(exc).__name__}") from None
+        if 300 <= response.status_code < 400:
+            # Never followed: requests would carry x-obs-security-token to whatever host Location names,
+            # and a 404 there would read as "no state" (a fresh baseline). OBS does not redirect a signed
+            # request to a correctly addressed bucket, so a redirect is an error, never "no state".
+            raise StateError(f"OBS {method} {self.bucket}/{name}: HTTP {response.status_code} redirect refused "
+                             "(check TASKWATCH_ENDPOINT_OBS and the bucket's region)")
+        return response
 
     def get(self, name: str) -> StoredObject | None:
         response = self._send("GET", name)
