@@ -88,7 +88,7 @@ class SmnPublisher:
 
         message = scrubbed(message)
         body = PublishMessageRequestBody(
-            subject=SCRUBBER(message.subject),
+            subject=message.subject,
             message_structure=message_structure(message),
             message_attributes=[MessageAttribute(**a) for a in message.attributes] or None,
         )

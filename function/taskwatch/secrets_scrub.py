@@ -8,7 +8,7 @@ outputs passes through SCRUBBER, and texts are scrubbed before anything cuts the
 What is matched, for every registered secret:
 - the secret itself, and any run of at least PREFIX characters from its start (a secret cut by truncation);
 - at the very end of a text (optionally followed by an ellipsis), any start of at least TAIL characters;
-- its URL-encoded forms (quote, quote_plus, lower-case hex), its JSON form with an escaped slash;
+- its URL-encoded forms (quote, quote_plus, lower-case hex), its JSON-escaped forms (escaped slash too);
 - its base64 forms, standard and URL-safe, at the three byte alignments it can have inside a longer encoded
   text (only the characters that depend on the secret alone), and those URL-encoded.
 Secrets shorter than PREFIX are matched whole only.
@@ -46,7 +46,8 @@ def _base64_cores(data: bytes) -> list[str]:
 def forms_of(secret: str) -> list[str]:
     """Every spelling of a secret the scrubber looks for (longest first)."""
     raw = secret.encode("utf-8")
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), secret.replace("/", "\\/")}
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), secret.replace("/", "\\/"),
+             json.dumps(secret, ensure_ascii=False)[1:-1]}
     for core in _base64_cores(raw):
         urlsafe = core.replace("+", "-").replace("/", "_")
         forms.update({core, urlsafe, quote(core, safe=""), core.replace("/", "\\/")})
@@ -61,13 +62,14 @@ class Scrubber:
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: list[str] = []
-        self._forms: dict[str, list[str]] = {}  # PREFIX-long head -> forms starting with it
-        self._heads: tuple[str, ...] = ()  # what to search for: PREFIX-long heads, then short whole forms
+        # (what to search for: PREFIX-long heads, then short whole forms; head -> the forms it starts),
+        # replaced as one tuple so a text scrubbed while another thread registers sees one consistent index
+        self._index: tuple[tuple[str, ...], dict[str, list[str]]] = ((), {})
         self.register(*secrets)
 
     @property
     def active(self) -> bool:
-        return bool(self._heads)
+        return bool(self._index[0])
 
     def register(self, *secrets: str | None) -> None:
         """Know these values from now on (None and values shorter than MINIMUM are ignored)."""
@@ -94,13 +96,12 @@ class Scrubber:
                 else:
                     short.add(form)
         heads = sorted(forms) + sorted(short, key=len, reverse=True)
-        self._forms = forms
-        self._heads = tuple(heads)
+        self._index = (tuple(heads), forms)
 
     def __call__(self, text: object) -> str:
         """The text with every registered secret (see the module docstring) replaced by ***."""
         value = "" if text is None else text if isinstance(text, str) else str(text)
-        heads, forms = self._heads, self._forms
+        heads, forms = self._index
         if not heads:
             return value
         starts: set[tuple[int, str]] = set()
@@ -124,18 +125,7 @@ class Scrubber:
             out += [value[position:start], MASK]
             position = end
         out.append(value[position:])
-        return self._cut_tail("".join(out))
-
-    def _cut_tail(self, text: str) -> str:
-        """A secret cut at the end of a text: its first TAIL..PREFIX-1 characters end the text."""
-        body = text.rstrip()
-        end = len(body) - (1 if body.endswith("…") else 3 if body.endswith("...") else 0)
-        for forms in self._forms.values():
-            for form in forms:
-                for size in range(PREFIX - 1, TAIL - 1, -1):
-                    if text.endswith(form[:size], 0, end):
-                        return text[: end - size] + MASK + text[end:]
-        return text
+        return _cut_tail("".join(out), forms)
 
     def found_in(self, text: str) -> bool:
         return self(text) != text
@@ -143,7 +133,7 @@ class Scrubber:
     def data(self, value: Any) -> Any:
         """A JSON-like value (dicts, lists, strings, numbers) with every string and key scrubbed.
         Cheap when there is nothing to scrub: one pass over its JSON text decides."""
-        if not self._heads:
+        if not self._index[0]:
             return value
         try:
             text = json.dumps(value, ensure_ascii=False, default=str)
@@ -164,7 +154,7 @@ class Scrubber:
 
     def bytes(self, data: bytes) -> bytes:
         """Raw bytes (a stored object copied aside): other bytes stay exactly as they were."""
-        if not self._heads:
+        if not self._index[0]:
             return data
         text = data.decode("latin-1")
         scrubbed = self(text)
@@ -175,6 +165,18 @@ class Scrubber:
             return scrubbed.encode("latin-1")
         except UnicodeEncodeError:
             return self(data.decode("utf-8", "replace")).encode("utf-8")
+
+
+def _cut_tail(text: str, forms: dict[str, list[str]]) -> str:
+    """A secret cut at the end of a text: its first TAIL..PREFIX-1 characters end the text."""
+    body = text.rstrip()
+    end = len(body) - (1 if body.endswith("…") else 3 if body.endswith("...") else 0)
+    for group in forms.values():
+        for form in group:
+            for size in range(PREFIX - 1, TAIL - 1, -1):
+                if text.endswith(form[:size], 0, end):
+                    return text[: end - size] + MASK + text[end:]
+    return text
 
 
 def _common_prefix(text: str, start: int, form: str) -> int:

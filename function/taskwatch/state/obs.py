@@ -14,6 +14,7 @@ import requests
 from ..credentials import Credentials
 from ..deadline import Deadline
 from ..errors import StateError
+from ..secrets_scrub import SCRUBBER
 from .obs_signature import authorization, http_date
 from .store import StateStore, StoredObject
 
@@ -95,4 +96,4 @@ def _error_code(body: str) -> str:
     """The <Code> of an OBS XML error body (no XML parser needed for one element)."""
     start = body.find("<Code>")
     end = body.find("</Code>")
-    return body[start + 6:end][:64] if 0 <= start < end else ""
+    return SCRUBBER(body[start + 6:end])[:64] if 0 <= start < end else ""  # scrubbed before it is cut
