@@ -45,10 +45,14 @@ def get_logger() -> logging.Logger:
         logger.propagate = False
         logger.setLevel(logging.INFO)
         logger._taskwatch_ready = True  # type: ignore[attr-defined]
+    # Other libraries' records (urllib3, requests) reach the platform through the root logger's handlers:
+    # scrub there too. Every invocation, since the runtime may add its handlers after the first.
+    for root_handler in logging.getLogger().handlers:
+        root_handler.addFilter(SECRET_FILTER)
     return logger
 
 
 def log_summary(logger: logging.Logger, summary: dict[str, Any]) -> None:
     """The run summary as exactly one JSON line, for LTS queries and dashboards."""
-    logger.info("%s", json.dumps({"taskwatch_summary": SCRUBBER.data(summary)}, ensure_ascii=False, sort_keys=True,
-                                 separators=(",", ":"), default=str))
+    document = {"taskwatch_summary": SCRUBBER.data(summary)}
+    logger.info("%s", json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str))

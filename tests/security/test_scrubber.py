@@ -105,3 +105,21 @@ def test_the_log_filter_scrubs_messages_arguments_and_tracebacks() -> None:
     assert "RuntimeError" in text and "Traceback" in text
     for secret in (AK, SK, TOKEN):
         assert secret[:PREFIX] not in text
+
+
+def test_records_of_other_loggers_are_scrubbed_at_the_root_handlers() -> None:
+    """urllib3, requests and the SDK log through the platform's root handlers: those scrub too."""
+    from taskwatch.logs import get_logger
+    from taskwatch.secrets_scrub import SCRUBBER
+
+    SCRUBBER.register(AK, SK, TOKEN)
+    stream = io.StringIO()
+    platform = logging.StreamHandler(stream)  # what the runtime installs on the root logger
+    root = logging.getLogger()
+    root.addHandler(platform)
+    try:
+        get_logger()
+        logging.getLogger("urllib3.connectionpool").warning("retrying with header %s", f"X-Security-Token: {TOKEN}")
+    finally:
+        root.removeHandler(platform)
+    assert "retrying with header X-Security-Token: ***" in stream.getvalue()
