@@ -11,31 +11,33 @@ from taskwatch.credentials import resolve_credentials
 from taskwatch.deadline import Deadline
 from taskwatch.errors import TaskwatchError
 from taskwatch.event import parse_event
-from taskwatch.logs import SECRET_FILTER, get_logger, log_summary
+from taskwatch.logs import get_logger, log_summary
 from taskwatch.run import run
-from taskwatch.sanitize import one_line, scrub
+from taskwatch.sanitize import one_line
+from taskwatch.secrets_scrub import SCRUBBER
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
     """Timer trigger handler. Configuration errors end the run with a message naming the key."""
     log = get_logger()
     try:
+        # First: from here on the scrubber knows the secrets, even in a configuration error's text.
+        credentials = resolve_credentials(context, os.environ)
         timer = parse_event(event)
         config = load_config(_environment(context), timer.overrides)
         log.setLevel(config.log_level)
-        credentials = resolve_credentials(context, os.environ)
-        SECRET_FILTER.secrets = credentials.secrets()
         summary = run(config, credentials, Deadline(context, config.reserve), trigger=timer.trigger_name)
     except TaskwatchError as exc:
         summary = {"outcome": "failed", "errors": [str(exc)], "error_type": type(exc).__name__}
         log.error("run stopped: %s", one_line(exc, 600))  # may quote caller text (a user_event key): one line
     except Exception as exc:  # a defect: report it in the summary rather than as a raw traceback
         # Indented and cleaned line by line: an exception text quoting outside data cannot forge a log line.
-        trace = "\n".join("  " + one_line(line, 2000) for line in traceback.format_exc().splitlines())
+        trace = "\n".join("  " + one_line(line, 2000) for line in SCRUBBER(traceback.format_exc()).splitlines())
         log.error("run crashed:\n%s", trace)
-        text = scrub(str(exc), SECRET_FILTER.secrets)[:300]
+        text = one_line(SCRUBBER(str(exc)), 300)
         summary = {"outcome": "failed", "errors": [f"internal error: {type(exc).__name__}: {text}"],
                    "error_type": type(exc).__name__}
+    summary = SCRUBBER.data(summary)  # what is logged is what is returned
     log_summary(log, summary)
     return summary
 

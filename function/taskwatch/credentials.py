@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import CredentialsError
+from .secrets_scrub import SCRUBBER
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,22 @@ def _call(context: Any, name: str) -> str | None:
     return value or None
 
 
+def registered(credentials: Credentials) -> Credentials:
+    """Tell the scrubber these secrets the moment they are known (any credentials obtained later, such as
+    another account's through an agency, go through here too)."""
+    SCRUBBER.register(*credentials.secrets())
+    return credentials
+
+
 def resolve_credentials(context: Any, environ: Mapping[str, str]) -> Credentials:
     """Agency credentials from the FunctionGraph context win; otherwise the CLOUD_SDK_* environment."""
     ak = _call(context, "getSecurityAccessKey")
     sk = _call(context, "getSecuritySecretKey")
     if ak and sk:
-        return Credentials(ak, sk, _call(context, "getSecurityToken"))
+        return registered(Credentials(ak, sk, _call(context, "getSecurityToken")))
     ak, sk = environ.get("CLOUD_SDK_AK"), environ.get("CLOUD_SDK_SK")
     if ak and sk:
-        return Credentials(ak, sk, environ.get("CLOUD_SDK_SECURITY_TOKEN") or None)
+        return registered(Credentials(ak, sk, environ.get("CLOUD_SDK_SECURITY_TOKEN") or None))
     raise CredentialsError(
         "no credentials: give the function an agency (context security keys) or set CLOUD_SDK_AK and CLOUD_SDK_SK"
     )

@@ -18,6 +18,7 @@ from .config import Config
 from .messages import Alert, AlertItem
 from .messages.console import task_center_url
 from .sanitize import clean
+from .secrets_scrub import SCRUBBER
 from .state.document import State
 from .tasks import Task
 from .timeutil import from_iso, iso
@@ -52,18 +53,23 @@ def passes_filters(task: Task, config: Config) -> bool:
 
 
 def _entry_fields(task: Task) -> dict[str, Any]:
-    entities = task.entities
+    """The task's fields as the state keeps them: scrubbed whole, then cut (see secrets_scrub)."""
+    def text(value: str | None, limit: int) -> str:
+        return clean(SCRUBBER(value), limit)
+
+    def optional(value: str | None, limit: int) -> str | None:
+        return text(value, limit) if value is not None else None
+
+    entities = SCRUBBER.data(task.entities)
     if entities is not None and len(json.dumps(entities, default=str)) > ENTITIES_KEEP:
         entities = {"note": "entities too large to keep; see the task center"}
     return {
         "service": task.service, "region": task.region, "project_id": task.project_id,
-        "id": clean(task.id, 200), "name": clean(task.name, 400), "status": clean(task.status, 64),
+        "id": text(task.id, 200), "name": text(task.name, 400), "status": text(task.status, 64),
         "created": iso(task.created), "ended": iso(task.ended),
-        "instance_id": clean(task.instance_id, 400) if task.instance_id is not None else None,
-        "instance_name": clean(task.instance_name, 400) if task.instance_name is not None else None,
-        "fail_reason": clean(task.fail_reason, 3000) if task.fail_reason is not None else None,
-        "entities": entities, "schema_errors": [clean(e, 400) for e in task.schema_errors[:10]],
-        "detailed": task.detailed,
+        "instance_id": optional(task.instance_id, 400), "instance_name": optional(task.instance_name, 400),
+        "fail_reason": optional(task.fail_reason, 3000), "entities": entities,
+        "schema_errors": [text(e, 400) for e in task.schema_errors[:10]], "detailed": task.detailed,
     }
 
 
@@ -200,4 +206,4 @@ def mark_failed(state: State, keys: Iterable[str], error: str) -> None:
         entry = state.tasks.get(key)
         if entry is not None:
             entry["attempts"] = int(entry.get("attempts") or 0) + 1
-            entry["last_error"] = clean(error, 400)
+            entry["last_error"] = clean(SCRUBBER(error), 400)

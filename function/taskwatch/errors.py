@@ -1,10 +1,21 @@
-"""Errors that end a run with a clear message. None of them ever carries a credential."""
+"""Errors that end a run with a clear message. None of them ever carries a credential: every message is
+scrubbed when the error is made (many are built from text an external answer chose)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from .secrets_scrub import SCRUBBER
 
 
 class TaskwatchError(Exception):
     """Base of the errors this package raises on purpose."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*(SCRUBBER(a) if isinstance(a, str) else a for a in args))
+
+    def __str__(self) -> str:  # args may be replaced after construction: scrub on the way out too
+        return SCRUBBER(super().__str__())
 
 
 class ConfigError(TaskwatchError):
@@ -13,7 +24,7 @@ class ConfigError(TaskwatchError):
     def __init__(self, key: str, expected: str) -> None:
         super().__init__(f"configuration {key}: {expected}")
         self.key = key
-        self.expected = expected
+        self.expected = SCRUBBER(expected)
 
 
 class EventError(TaskwatchError):
@@ -32,7 +43,7 @@ class SourceError(TaskwatchError):
         super().__init__(message)
         self.kind = kind
         self.status = status
-        self.code = code
+        self.code = SCRUBBER(code) if code is not None else None
 
 
 class OutOfTime(TaskwatchError):

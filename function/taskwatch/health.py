@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .sanitize import clean
+from .secrets_scrub import SCRUBBER
 from .state.document import State
 from .timeutil import from_iso, iso
 
@@ -21,7 +22,7 @@ def record_source(state: State, source: str, ok: bool, error: str | None, now: d
             entry.update(consecutive_failures=0, last_ok=iso(now), last_error=None)
         return "recovered" if entry.get("blind") else None
     entry["consecutive_failures"] = int(entry.get("consecutive_failures", 0)) + 1
-    entry["last_error"] = clean(error or "unknown error", 400)
+    entry["last_error"] = clean(SCRUBBER(error or "unknown error"), 400)
     if entry["consecutive_failures"] >= blind_after and not entry.get("blind"):
         return "blind"
     return None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .errors import StateError
+from .secrets_scrub import SCRUBBER
 from .state.store import StateStore
 from .timeutil import from_iso, iso
 
@@ -47,7 +48,7 @@ class Lease:
         if current and current.get("owner") != self.owner:
             expires = from_iso(current.get("expires"))
             if expires is not None and expires > now:
-                self.holder = str(current.get("owner"))[:64]
+                self.holder = SCRUBBER(str(current.get("owner")))[:64]
                 return False
         started = time.monotonic()
         self.store.put(self.name, self._body(now + term))
@@ -59,7 +60,7 @@ class Lease:
             raise
         self.held = bool(back) and back.get("owner") == self.owner
         if not self.held and back:
-            self.holder = str(back.get("owner"))[:64]
+            self.holder = SCRUBBER(str(back.get("owner")))[:64]
         return self.held
 
     def release(self, now: datetime) -> None:

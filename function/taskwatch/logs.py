@@ -7,22 +7,27 @@ import logging
 import sys
 from typing import Any
 
-from .sanitize import scrub
+from .secrets_scrub import SCRUBBER
 
 LOGGER_NAME = "taskwatch"
 
 
 class SecretFilter(logging.Filter):
-    """Replaces any known secret value in a record's final text; installed once credentials are known."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: tuple[str, ...] = ()
+    """Scrubs every record's final text, its traceback and stack (secrets_scrub.SCRUBBER knows the secrets
+    once credentials are resolved)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg = scrub(record.getMessage(), self.secrets)
-            record.args = ()
+        if not SCRUBBER.active:
+            return True
+        text = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = SCRUBBER(text), ()
+        record.exc_info = None  # the formatter would format it again from the raw exception
+        if record.exc_text:
+            record.exc_text = SCRUBBER(record.exc_text)
+        if record.stack_info:
+            record.stack_info = SCRUBBER(record.stack_info)
         return True
 
 
@@ -40,10 +45,14 @@ def get_logger() -> logging.Logger:
         logger.propagate = False
         logger.setLevel(logging.INFO)
         logger._taskwatch_ready = True  # type: ignore[attr-defined]
+    # Other libraries' records (urllib3, requests) reach the platform through the root logger's handlers:
+    # scrub there too. Every invocation, since the runtime may add its handlers after the first.
+    for root_handler in logging.getLogger().handlers:
+        root_handler.addFilter(SECRET_FILTER)
     return logger
 
 
 def log_summary(logger: logging.Logger, summary: dict[str, Any]) -> None:
     """The run summary as exactly one JSON line, for LTS queries and dashboards."""
-    logger.info("%s", json.dumps({"taskwatch_summary": summary}, ensure_ascii=False, sort_keys=True,
-                                 separators=(",", ":"), default=str))
+    document = {"taskwatch_summary": SCRUBBER.data(summary)}
+    logger.info("%s", json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str))

@@ -7,6 +7,7 @@ SMN has no idempotency key, so a publish is retried inside a run only when SMN s
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from .config import Config
@@ -16,12 +17,26 @@ from .errors import OutOfTime, PublishError, SourceError
 from .messages import Message
 from .retry import RetryPolicy, call_with_retry
 from .sdk import build_client, invoke, split_endpoint
+from .secrets_scrub import SCRUBBER
 
 MAX_MESSAGE_BYTES = 256 * 1024
 
 
+def scrubbed(message: Message) -> Message:
+    """The message with every text scrubbed of secrets (before message_structure cuts anything)."""
+    return replace(message, subject=SCRUBBER(message.subject), text=SCRUBBER(message.text),
+                   sms=SCRUBBER(message.sms), http=SCRUBBER.data(message.http),
+                   attributes=SCRUBBER.data(message.attributes))
+
+
 def message_structure(message: Message) -> str:
-    """The JSON string SMN fans out by protocol; `default` is required."""
+    """The JSON string SMN fans out by protocol; `default` is required. Scrubbed first, and once more as a
+    whole (what is sent is what was checked)."""
+    message = scrubbed(message)
+    return SCRUBBER(_structure(message))
+
+
+def _structure(message: Message) -> str:
     http = json.dumps(message.http, ensure_ascii=False, separators=(",", ":"), default=str)
     structure = {"default": message.text, "email": message.text, "sms": message.sms, "http": http,
                  "https": http}
@@ -71,6 +86,7 @@ class SmnPublisher:
         from huaweicloudsdksmn.v2.model.publish_message_request import PublishMessageRequest
         from huaweicloudsdksmn.v2.model.publish_message_request_body import PublishMessageRequestBody
 
+        message = scrubbed(message)
         body = PublishMessageRequestBody(
             subject=message.subject,
             message_structure=message_structure(message),

@@ -3,6 +3,7 @@ retries, client errors none. Every wait is bounded by the run's deadline."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from huaweicloudsdkcore.exceptions import exceptions as sdk
 from .deadline import Deadline
 from .errors import OutOfTime, SourceError
 from .sanitize import one_line
+from .secrets_scrub import SCRUBBER
 
 T = TypeVar("T")
 THROTTLE_CODES = {"APIG.0308"}
@@ -32,12 +34,31 @@ class RetryPolicy:
     rng: random.Random = field(default_factory=random.Random)
 
 
+def answer_text(value: object) -> str:
+    """Any value an error body can hold, as text: the SDK passes error_code and error_msg through from the
+    JSON as they came (a string, but also a list, an object, a number, true or null)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return f"({type(value).__name__})"
+
+
+def _short(value: object, limit: int) -> str:
+    """External text scrubbed whole, then folded and cut (never the other way round: a cut secret is harder
+    to recognise)."""
+    return one_line(SCRUBBER(answer_text(value)), limit)
+
+
 def classify(exc: BaseException) -> SourceError:
     """Turn whatever the SDK or the transport raised into a SourceError with a kind the policy knows."""
     if isinstance(exc, sdk.ServiceResponseException):
-        code = exc.error_code or None
-        status = exc.status_code
-        text = f"HTTP {status} {code or ''} {one_line(exc.error_msg or '', 160)}".strip()
+        code = _short(exc.error_code, 64) or None
+        status = exc.status_code if isinstance(exc.status_code, int) else None
+        text = f"HTTP {status} {code or ''} {_short(exc.error_msg, 160)}".strip()
         if status == 429 or code in THROTTLE_CODES:
             kind = "throttled"
         elif status is not None and status >= 500:
@@ -50,10 +71,18 @@ def classify(exc: BaseException) -> SourceError:
     if isinstance(exc, sdk.RequestTimeoutException):
         return SourceError("timed out", kind="timeout")
     if isinstance(exc, sdk.ConnectionException):
-        return SourceError(f"connection failed: {one_line(str(exc), 160)}", kind="connection")
+        return SourceError(f"connection failed: {_short(_text_of(exc), 160)}", kind="connection")
     if isinstance(exc, BadResponse):
-        return SourceError(f"bad response: {one_line(str(exc), 160)}", kind="bad_response")
-    return SourceError(f"{type(exc).__name__}: {one_line(str(exc), 160)}", kind="transport")
+        return SourceError(f"bad response: {_short(str(exc), 160)}", kind="bad_response")
+    return SourceError(f"{type(exc).__name__}: {_short(_text_of(exc), 160)}", kind="transport")
+
+
+def _text_of(exc: BaseException) -> str:
+    """str(exc), which for SDK exceptions formats error_msg with %s (any type) and may itself fail."""
+    try:
+        return str(exc)
+    except Exception:  # a broken __str__ must not end the run
+        return ""
 
 
 def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, deadline: Deadline, what: str,

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import decide, health
 from .config import Config
-from .credentials import Credentials
+from .credentials import Credentials, registered
 from .deadline import Deadline
 from .errors import OutOfTime, PublishError, SourceError, StateError, TaskwatchError
 from .lease import Lease, lease_term
@@ -264,6 +264,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
         now: datetime | None = None, run_id: str | None = None) -> dict[str, Any]:
     """Execute one run and return its summary (also logged as one JSON line by the caller)."""
     started = time.monotonic()
+    registered(credentials)  # callers that built the credentials themselves get scrubbed outputs too
     ctx = RunContext(config, credentials, deadline, run_id or uuid.uuid4().hex[:12], now or utcnow(),
                      RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger())
     summary = new_summary(ctx, trigger)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .secrets_scrub import SCRUBBER
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 # C0/C1 controls (keeping \t and \n), zero-width and bidirectional marks, embeddings, overrides and isolates
 # (U+061C, U+200B-U+200F, U+202A-U+202E, U+2066-U+2069), the Unicode line and paragraph separators
@@ -25,9 +27,6 @@ def one_line(text: object, limit: int = 200) -> str:
     return _SPACES.sub(" ", clean(text, limit * 2)).strip()[:limit]
 
 
-def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Remove any secret value that might have slipped into a text."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+def scrub(text: object) -> str:
+    """Remove every known secret (secrets_scrub.SCRUBBER) from a text; scrub before cutting, never after."""
+    return SCRUBBER(text)

@@ -17,20 +17,25 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
+from . import paths
+
 ITERATIONS = 100_000
 _MARKER = re.compile(r" \[taskwatch-secrets (pbkdf2-sha256\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+))\]$")
 
 
 class Redactor:
-    """Replaces every known secret value in a text with ***."""
+    """Replaces every known secret value in a text with ***: the function's own scrubber
+    (taskwatch.secrets_scrub: prefixes, URL-encoded and base64 forms too), given deploy's values (the
+    credentials and the encrypted variables)."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        paths.import_function_package()
+        from taskwatch.secrets_scrub import Scrubber
+
+        self.scrubber = Scrubber(secrets)
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.scrubber(text)
 
 
 def fingerprint(values: Mapping[str, str], salt: bytes | None = None, iterations: int = ITERATIONS) -> str:

@@ -30,6 +30,8 @@ Decisions where the documents are unclear:
 - Rendered times: TaurusDB and openGauss +0800, DDS +0000 (the examples' offsets); never "Z".
 - Raw items (raw_item) are list-only, filtered on the fields they carry in usable form.
 - Fault.call may be a glob ("dds.*", "*"); list-shaping kinds only match list calls.
+- odd_error_400 / odd_error_500: error bodies whose error_code / error_msg are JSON of other shapes than
+  the documented strings (faults.py); "answer" sends a test's own status, body and headers (3xx included).
 """
 
 from .emulator import CloudEmulator

@@ -12,9 +12,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from .faults import Fault
+from .faults import ODD_ERROR_400, ODD_ERROR_500, Fault
 from .service import Route, Service
-from .wire import Request, Response, api_error
+from .wire import Request, Response, api_error, dump_json, json_response
 
 if TYPE_CHECKING:
     from .emulator import CloudEmulator
@@ -89,6 +89,15 @@ class Dispatcher:
             )
         if kind == "html200":
             return service.html_error()
+        if kind == "odd_error_400":
+            return json_response(400, ODD_ERROR_400)
+        if kind == "odd_error_500":
+            shape = ODD_ERROR_500[(fault.fired - 1) % len(ODD_ERROR_500)]
+            return Response(status=500, body=dump_json(shape),
+                            headers=[("Content-Type", "application/json;charset=UTF-8")])
+        if kind == "answer":
+            body = fault.body(req) if callable(fault.body) else fault.body
+            return Response(status=fault.status, body=body, headers=list(fault.headers))
         if kind == "truncated":
             full = service.handle(req, route)
             return Response(status=200, body=full.body, headers=full.headers, action="truncate")

@@ -8,9 +8,10 @@ every authenticated request and, if one fires, lets it replace (or reshape) the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import Any
 
 KINDS = frozenset(
     {
@@ -27,10 +28,27 @@ KINDS = frozenset(
         "empty_page",
         "total_changes",
         "repeat_page",
+        "odd_error_400",
+        "odd_error_500",
+        "answer",
     }
 )
 # These reshape a list answer; they never match (nor get consumed by) a non-list call.
 LIST_KINDS = frozenset({"empty_page", "total_changes", "repeat_page"})
+
+# Error bodies whose fields are valid JSON of any shape but a string. The documents show error_code and
+# error_msg as strings; nothing stops a gateway, a proxy or a new API version from sending something else,
+# and the official SDK passes the values through as they came (only a falsy one is replaced). 400: the
+# list-valued error_code of a client error. 500: one shape after another, a different one at each firing.
+ODD_ERROR_400: dict[str, Any] = {"error_code": ["DBS.280001", "DBS.200001"],
+                                 "error_msg": {"detail": ["bad", 3.5, None], "retry": False}}
+ODD_ERROR_500: tuple[Any, ...] = (
+    {"error": {"code": {"family": ["APIG", 308]}, "message": ["stacked", {"deep": [[["x" * 20_000]]]}]}},
+    [None, 42, {"error_code": [1, 2]}, "x" * 5_000],
+    {"error_code": 503.5, "error_msg": None},
+    {"error_code": True, "error_msg": {"a": {"b": {"c": {"d": {"e": [{"f": None}] * 50}}}}}},
+    None,
+)
 
 
 @dataclass(eq=False)
@@ -40,6 +58,9 @@ class Fault:
     times: how many times it fires (None: until removed); decremented on each firing.
     delay: seconds the "timeout" kind waits before answering normally.
     after: let this many matching requests through before the fault starts firing.
+    status, body, headers: what the "answer" kind sends instead of the normal answer (any status, 3xx
+    included); `body` may be a function of the request (to echo what the client sent, as some error pages
+    and proxies do).
     """
 
     call: str
@@ -47,6 +68,9 @@ class Fault:
     times: int | None = None
     delay: float = 15.0
     after: int = 0
+    status: int = 400
+    body: bytes | Callable[[Any], bytes] = b""
+    headers: tuple[tuple[str, str], ...] = ()
     fired: int = field(default=0, init=False)
     passed: int = field(default=0, init=False)
 

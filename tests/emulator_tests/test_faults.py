@@ -63,6 +63,35 @@ def test_status_faults_carry_json_error_bodies(
     assert err.value.error_code.startswith("APIG.")  # type: ignore[attr-defined]
 
 
+def test_odd_error_bodies_reach_the_sdk_as_odd_values(emu: CloudEmulator) -> None:
+    """The SDK passes error_code and error_msg through as the JSON held them (only falsy ones replaced)."""
+    emu.faults.add(Fault(call="gaussdb.list", kind="odd_error_400", times=1))
+    with pytest.raises(ClientRequestException) as err:
+        client(emu, "gaussdb").list_tasks(OgListTasksRequest())
+    assert err.value.status_code == 400
+    assert err.value.error_code == ["DBS.280001", "DBS.200001"] and isinstance(err.value.error_msg, dict)
+    emu.faults.add(Fault(call="gaussdb.list", kind="odd_error_500", times=5))
+    shapes = []
+    for _ in range(5):
+        with pytest.raises(ServerResponseException) as err:
+            client(emu, "gaussdb").list_tasks(OgListTasksRequest())
+        shapes.append((type(err.value.error_code).__name__, type(err.value.error_msg).__name__))
+    # nested object (the SDK finds code/message one level down), a top-level list (the text), a number
+    # with a null message (the text), true with an object, and null (the status as code, the text).
+    assert shapes == [("dict", "list"), ("str", "str"), ("float", "str"), ("bool", "dict"), ("str", "str")]
+
+
+def test_answer_sends_any_status_body_and_headers(emu: CloudEmulator) -> None:
+    echo = Fault(call="taurusdb.list", kind="answer", status=418, times=1,
+                 body=lambda request: f"seen {request.method} {request.header('X-Project-Id')}".encode(),
+                 headers=(("X-Answered-By", "fault"),))
+    emu.faults.add(echo)
+    odd = taurus_list(emu)
+    assert odd.status_code == 418 and odd.headers["X-Answered-By"] == "fault"
+    assert odd.text == f"seen GET {emu.project_id}"
+    assert taurus_list(emu).json()["total_count"] == 1
+
+
 def test_after_lets_requests_through_first_and_globs_match(emu: CloudEmulator) -> None:
     emu.faults.add(Fault(call="taurusdb.*", kind="503", times=1, after=2))
     statuses = [taurus_list(emu).status_code for _ in range(4)]

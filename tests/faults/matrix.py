@@ -66,11 +66,13 @@ STATE_PUT = "obs.put(state)"  # obs.put of the state object only, after the leas
 CALLS = ("taurusdb.list", "taurusdb.detail", "gaussdb.list", "gaussdb.detail", "dds.list", "dds.detail",
          "smn.publish", "obs.get", "obs.put", STATE_PUT)
 FAULTS = ("429", "500", "503", "timeout", "refused", "reset", "malformed_json", "truncated", "html200",
-          "empty_page", "total_changes", "repeat_page")
+          "odd_error_400", "odd_error_500", "empty_page", "total_changes", "repeat_page")
 FAULT_TITLES = {
     "429": "429 APIG.0308", "500": "500", "503": "503", "timeout": "read timeout", "refused": "connection refused",
     "reset": "connection reset", "malformed_json": "malformed JSON", "truncated": "truncated body",
-    "html200": "HTML page, status 200", "empty_page": "empty page, total_count says more",
+    "html200": "HTML page, status 200", "odd_error_400": "400, error_code a list, error_msg an object",
+    "odd_error_500": "500, error body of odd JSON shapes (nested, list, number, null, huge)",
+    "empty_page": "empty page, total_count says more",
     "total_changes": "total_count changes between pages", "repeat_page": "page repeats the previous page",
 }
 PAGING_FAULTS = frozenset({"empty_page", "total_changes", "repeat_page"})

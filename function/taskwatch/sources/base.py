@@ -23,6 +23,7 @@ from ..jsontext import loads_strict
 from ..retry import BadResponse, RetryPolicy, call_with_retry
 from ..sanitize import one_line
 from ..sdk import build_client, invoke, split_endpoint
+from ..secrets_scrub import SCRUBBER
 from ..tasks import Target, Task
 from ..timeutil import parse_instant
 from ..validation import PageValidator, detail_validator, page_validator
@@ -273,8 +274,8 @@ def _parse_body(raw: bytes | None) -> Any:
     try:
         return loads_strict(raw)
     except ValueError:
-        snippet = raw[:60].decode("utf-8", "replace")
-        raise BadResponse(f"not JSON: {one_line(snippet, 60)!r}") from None
+        text = SCRUBBER(raw.decode("utf-8", "replace"))  # the whole body: a secret cut first is harder to find
+        raise BadResponse(f"not JSON: {one_line(text, 60)!r}") from None
 
 
 def _lenient(extract: Callable[[dict[str, Any]], dict[str, Any]], raw: Any, errors: list[str]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import StateError
+from ..secrets_scrub import SCRUBBER
 from ..timeutil import from_iso, iso
 from ..validation import MapValidator, map_validator
 
@@ -74,6 +75,9 @@ class State:
     def to_bytes(self, now: datetime, writer: str) -> bytes:
         self.updated_at = iso(now) or self.updated_at
         self.writer = writer
+        # Scrubbed before the checksum, so the stored object is both secret-free and intact; the scrubbed
+        # parts replace the in-memory ones (no secret to compare or write again).
+        self.tasks, self.sources, self.notices = SCRUBBER.data([self.tasks, self.sources, self.notices])
         body: dict[str, Any] = {
             "format": FORMAT, "version": VERSION, "created_at": self.created_at, "updated_at": self.updated_at,
             "writer": writer, "heartbeat_at": self.heartbeat_at, "tasks": self.tasks, "sources": self.sources,

@@ -14,6 +14,7 @@ import requests
 from ..credentials import Credentials
 from ..deadline import Deadline
 from ..errors import StateError
+from ..secrets_scrub import SCRUBBER
 from .obs_signature import authorization, http_date
 from .store import StateStore, StoredObject
 
@@ -51,10 +52,17 @@ class ObsStore(StateStore):
                                                  self.bucket, name, headers)
         timeout = min(self.timeout, max(1.0, self.deadline.remaining() - 1))
         try:
-            return self.session.request(method, self._url(name), data=data, headers=headers,
-                                        timeout=(5, timeout))
+            response = self.session.request(method, self._url(name), data=data, headers=headers,
+                                            timeout=(5, timeout), allow_redirects=False)
         except requests.RequestException as exc:
             raise StateError(f"OBS {method} {self.bucket}/{name}: {type(exc).__name__}") from None
+        if 300 <= response.status_code < 400:
+            # Never followed: requests would carry x-obs-security-token to whatever host Location names,
+            # and a 404 there would read as "no state" (a fresh baseline). OBS does not redirect a signed
+            # request to a correctly addressed bucket, so a redirect is an error, never "no state".
+            raise StateError(f"OBS {method} {self.bucket}/{name}: HTTP {response.status_code} redirect refused "
+                             "(check TASKWATCH_ENDPOINT_OBS and the bucket's region)")
+        return response
 
     def get(self, name: str) -> StoredObject | None:
         response = self._send("GET", name)
@@ -88,4 +96,4 @@ def _error_code(body: str) -> str:
     """The <Code> of an OBS XML error body (no XML parser needed for one element)."""
     start = body.find("<Code>")
     end = body.find("</Code>")
-    return body[start + 6:end][:64] if 0 <= start < end else ""
+    return SCRUBBER(body[start + 6:end])[:64] if 0 <= start < end else ""  # scrubbed before it is cut

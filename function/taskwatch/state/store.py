@@ -10,6 +10,8 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from ..secrets_scrub import SCRUBBER
+
 
 @dataclass(frozen=True)
 class StoredObject:
@@ -41,7 +43,7 @@ class StateStore(ABC):
     def keep_aside(self, data: bytes, label: str) -> str:
         """Copy an unreadable state object under another name, so nothing is destroyed; returns the name."""
         name = f"{self.key}.{label}"
-        self.put(name, data)
+        self.put(name, SCRUBBER.bytes(data))  # kept as it was, except for a secret it might hold
         return name
 
     def sibling(self, suffix: str) -> str:

@@ -1,0 +1,308 @@
+"""No secret leaves through any output, whatever an external answer echoes.
+
+The AK, SK and security token are planted in every place an external answer can carry text: error bodies
+(error_msg, error_code, nested JSON, odd shapes), request headers echoed back in an error page, a 2xx body
+that is not JSON, an OBS error code, task fields (name, fail_reason, entities, instance name), each also
+URL-encoded, base64-encoded (standard and URL-safe, at every byte alignment) and placed so that a cut at
+160 characters lands inside it. Then every output is scanned: the function's log lines and every other
+logger, stdout/stderr, the returned summaries, every OBS object, every SMN subject and message body, and the
+texts of the exceptions the run makes.
+
+The scan does not reuse the scrubber: it looks for any 10-character piece of a secret, in the text, in
+its percent-decoded form, and in everything that decodes as base64 at any offset.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+import pytest
+from huaweicloudsdkcore.exceptions import exceptions as sdk
+from index import handler
+
+from tests.conftest import STATE_KEY, emulator_with
+from tests.emulator import CloudEmulator, Fault
+from tests.faults.observe import RunOutput, capture_logs
+from tests.fixtures import AK, BUCKET, SK, TOKEN, FakeContext, timer_event
+
+SECRETS = {"AK": AK, "SK": SK, "security token": TOKEN}
+PIECE = 10  # any run of this many characters of a secret is a leak
+
+
+# ---- what is planted ------------------------------------------------------------------------------------------
+def _b64_variants(text: str) -> list[str]:
+    """base64 of the text at the three byte alignments, standard and URL-safe."""
+    out = []
+    for lead in ("", "a", "ab"):
+        encoded = base64.b64encode((lead + text).encode())
+        out += [encoded.decode(), base64.urlsafe_b64encode((lead + text).encode()).decode()]
+    return out
+
+
+def planted(echo: str = "") -> str:
+    """One text holding every secret in every form, plus `echo` (headers an error page echoes back)."""
+    raw = f"ak={AK} sk={SK} token={TOKEN}"
+    parts = [echo, raw, quote(raw, safe=""), quote_plus(raw), *_b64_variants(raw),
+             "debug " + "x" * 150 + SK + " and " + "y" * 140 + TOKEN]  # a cut at 160 lands inside a secret
+    return "\n".join(p for p in parts if p)
+
+
+def echoed_headers(request: Any) -> str:
+    """What a proxy's error page shows: the request line and the headers the client sent."""
+    lines = [f"{request.method} {request.target}"]
+    lines += [f"{name}: {value}" for name, value in request.headers.items()]
+    return "\n".join(lines)
+
+
+def error_page(status: int, shape: str) -> Fault:
+    def body(request: Any) -> bytes:
+        text = planted(echoed_headers(request))
+        if shape == "error_msg":
+            document: Any = {"error_code": "DBS.280001", "error_msg": text}
+        elif shape == "error_code":
+            document = {"error_code": ["APIG.0308", text], "error_msg": {"detail": text}}
+        elif shape == "nested":
+            document = {"error": {"code": f"E.{AK}", "message": [text, {"deeper": text}]}}
+        elif shape == "html":
+            return f"<html><body><h1>{status}</h1><pre>{text}</pre></body></html>".encode()
+        else:
+            raise ValueError(shape)
+        return json.dumps(document).encode()
+
+    content_type = "text/html" if shape == "html" else "application/json"
+    return Fault(call="", kind="answer", status=status, body=body, headers=(("Content-Type", content_type),))
+
+
+def armed(call: str, fault: Fault, times: int | None = None) -> Fault:
+    fault.call, fault.times = call, times
+    return fault
+
+
+def text_200(request: Any) -> bytes:
+    return ("Welcome to the gateway\n" + planted(echoed_headers(request))).encode()
+
+
+def obs_error(request: Any) -> bytes:
+    token = request.headers.get("x-obs-security-token", "")
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{TOKEN[:30]}{token}</Code>'
+            f"<Message>{planted(echoed_headers(request))}</Message></Error>").encode()
+
+
+# ---- the scan ---------------------------------------------------------------------------------------------------
+def _pieces() -> dict[str, str]:
+    pieces = {}
+    for name, secret in SECRETS.items():
+        for start in range(0, len(secret) - PIECE + 1):
+            piece = secret[start:start + PIECE]
+            if len(set(piece)) >= 4:  # "0000000000" is no evidence of anything
+                pieces[piece] = f"{name}[{start}:{start + PIECE}]"
+    return pieces
+
+
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{12,}")
+
+
+def _decodings(text: str) -> Iterator[tuple[str, str]]:
+    yield "as is", text
+    yield "percent-decoded", unquote(text)
+    yield "form-decoded", unquote_plus(text)
+    yield "JSON slashes", text.replace("\\/", "/")
+    for run in _BASE64_RUN.findall(text):
+        for alphabet in (run, run.replace("-", "+").replace("_", "/")):
+            for skip in range(4):
+                chunk = alphabet[skip:]
+                chunk = chunk[: len(chunk) // 4 * 4]
+                try:
+                    decoded = base64.b64decode(chunk, validate=True).decode("latin-1")
+                except (binascii.Error, ValueError):
+                    continue
+                yield "base64-decoded", decoded
+
+
+def leaks(outputs: dict[str, str]) -> list[str]:
+    pieces = _pieces()
+    found = []
+    for where, text in outputs.items():
+        for how, decoded in _decodings(text):
+            for piece, name in pieces.items():
+                if piece in decoded:
+                    found.append(f"{name} in {where} ({how})")
+                    break
+    return sorted(set(found))
+
+
+# ---- the runs ---------------------------------------------------------------------------------------------------
+@pytest.fixture
+def cloud(env, monkeypatch) -> Iterator[CloudEmulator]:
+    """Agency credentials with a security token; "monitor blind" after one failed run, so the error texts
+    reach SMN at once."""
+    with emulator_with(monkeypatch, security_token=TOKEN) as emu:
+        monkeypatch.delenv("CLOUD_SDK_AK")
+        monkeypatch.delenv("CLOUD_SDK_SK")
+        monkeypatch.setenv("TASKWATCH_BLIND_AFTER", "1")
+        monkeypatch.setenv("TASKWATCH_BACKFILL", "30d")
+        monkeypatch.setenv("TASKWATCH_LOG_LEVEL", "DEBUG")
+        created = emu.now() - timedelta(hours=3)
+        secret_text = planted()
+        emu.add_task("dds", name=f"Restore {AK} {TOKEN}"[:200], status="Failed", created=created,
+                     ended=created + timedelta(minutes=2), instance_id="i-planted",
+                     instance_name=f"db-{quote(SK, safe='')}", fail_reason=secret_text,
+                     entities={"echo": secret_text,
+                               "nested": [{"token": TOKEN}, base64.b64encode(SK.encode()).decode()]})
+        yield emu
+
+
+def agency() -> FakeContext:
+    return FakeContext(ak=AK, sk=SK, token=TOKEN)
+
+
+class Runs:
+    """The outputs of consecutive runs: logs, summaries, and the OBS objects as each run left them."""
+
+    def __init__(self, cloud: CloudEmulator) -> None:
+        self.cloud = cloud
+        self.outputs: list[RunOutput] = []
+        self.summaries: list[dict[str, Any]] = []
+        self.objects: list[dict[tuple[str, str], bytes]] = []
+
+    def run(self) -> dict[str, Any]:
+        with capture_logs() as output:
+            summary = handler(timer_event(), agency())
+        self.outputs.append(output)
+        self.summaries.append(summary)
+        self.objects.append(dict(self.cloud.obs_objects))
+        return summary
+
+
+def everything(runs: Runs, capfd: pytest.CaptureFixture[str]) -> dict[str, str]:
+    cloud = runs.cloud
+    captured = capfd.readouterr()
+    texts = {"stdout": captured.out, "stderr": captured.err}
+    for number, (output, summary, objects) in enumerate(zip(runs.outputs, runs.summaries, runs.objects,
+                                                            strict=True), 1):
+        texts[f"run {number} function log"] = output.function_text
+        texts[f"run {number} other loggers"] = "\n".join(output.others.lines)
+        texts[f"run {number} summary"] = json.dumps(summary, ensure_ascii=False)
+        for (bucket, key), data in objects.items():
+            texts[f"run {number} OBS object {bucket}/{key}"] = data.decode("utf-8", "replace")
+    for index, message in enumerate(cloud.smn_messages):
+        body = message["body"]
+        texts[f"SMN #{index} subject"] = str(body.get("subject"))
+        texts[f"SMN #{index} body"] = json.dumps(body, ensure_ascii=False)
+        structure = json.loads(body["message_structure"])
+        for protocol, text in structure.items():
+            texts[f"SMN #{index} {protocol}"] = text
+    return texts
+
+
+def test_secrets_planted_in_every_answer_reach_no_output(cloud: CloudEmulator, capfd) -> None:
+    runs = Runs(cloud)
+    faults = cloud.faults
+    # Run 1: the list calls fail with different error bodies, the detail answers 200 with a text page,
+    # the first publish is refused with an HTML page echoing its headers.
+    faults.add(armed("taurusdb.list", error_page(400, "error_msg")))
+    faults.add(armed("gaussdb.list", error_page(500, "nested")))
+    faults.add(armed("dds.detail", Fault(call="", kind="answer", status=200, body=text_200,
+                                         headers=(("Content-Type", "text/plain"),))))
+    faults.add(armed("smn.publish", error_page(502, "html"), times=1))
+    first = runs.run()
+    assert first["outcome"] == "degraded", first
+    # Run 2: other shapes (a list-valued error_code, an HTML page); the detail answers now, so the alert
+    # carries the planted fail_reason and entities; SMN refuses once more with a JSON echo.
+    faults.clear()
+    faults.add(armed("taurusdb.list", error_page(403, "error_code")))
+    faults.add(armed("gaussdb.list", error_page(503, "html")))
+    faults.add(armed("smn.publish", error_page(400, "error_msg"), times=1))
+    runs.run()
+    # Run 3: the task centers recover, and OBS refuses every write with the token in its error code.
+    faults.clear()
+    faults.add(armed("obs.put", Fault(call="", kind="answer", status=403, body=obs_error,
+                                      headers=(("Content-Type", "application/xml"),))))
+    third = runs.run()
+    # Run 4: all clean.
+    faults.clear()
+    runs.run()
+
+    texts = everything(runs, capfd)
+    found = leaks(texts)
+    assert not found, found[:20]
+
+    # The planted texts reached every kind of output, scrubbed: the scan above was not vacuous.
+    def scrubbed_in(what: str) -> list[str]:
+        return [name for name, text in texts.items() if what in name and "***" in text]
+
+    assert scrubbed_in("function log") and scrubbed_in("summary"), "no error text reached logs or summary"
+    assert any("***" in e for e in first["errors"]) and any("***" in e for e in third["errors"]), third
+    assert scrubbed_in(f"OBS object {BUCKET}/{STATE_KEY}"), "no error text reached the state (last_error)"
+    blind = [t for name, t in texts.items() if name.endswith(" default") and "Last error" in t]
+    assert any("***" in t for t in blind), "no blind alert carried the scrubbed error"
+    alerts = [t for name, t in texts.items() if name.endswith(" default") and "Restore" in t]
+    assert any("***" in t for t in alerts), "the planted task fields never reached a message"
+    assert any(name.endswith(" subject") and "***" in t for name, t in texts.items()), "no subject scrubbed"
+
+
+def test_the_scan_finds_every_planted_form() -> None:
+    """Each form planted above is found by the scan when it is not scrubbed."""
+    for name, secret in SECRETS.items():
+        for form in [secret, quote(secret, safe=""), *_b64_variants(f"x {secret} y"),
+                     ("x" * 150 + secret)[:160]]:
+            assert leaks({"text": f"before {form} after"}), (name, form)
+    assert not leaks({"text": "nothing secret here: 0000000000 and QUJDREVGR0g="})
+
+
+# ---- exceptions -------------------------------------------------------------------------------------------------
+def _service_exception(status: int, code: Any, message: Any) -> sdk.ServiceResponseException:
+    """What the SDK raises for an error answer (its own classes, as its exception handler builds them)."""
+    error = sdk.SdkError(request_id="r-1", error_code=code, error_msg=message)
+    return (sdk.ClientRequestException if status < 500 else sdk.ServerResponseException)(status, error)
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("DBS.1", planted()),
+    ([planted(), "APIG.0308"], {"detail": planted()}),
+    ({"k": TOKEN}, [1, None, planted()]),
+    (f"CODE{TOKEN}", 3.5),
+    (True, None),
+], ids=["text", "list code, object message", "object code, list message", "token in the code", "odd scalars"])
+def test_classified_errors_carry_no_secret(code: Any, message: Any) -> None:
+    from taskwatch.credentials import Credentials, registered
+    from taskwatch.retry import classify
+
+    registered(Credentials(AK, SK, TOKEN))
+    for status in (400, 401, 429, 500):
+        error = classify(_service_exception(status, code, message))
+        assert not leaks({"error": str(error), "code": str(error.code), "args": repr(error.args)})
+        assert error.kind in ("client", "auth", "throttled", "server")
+    assert not leaks({"connection": str(classify(sdk.ConnectionException(planted())))})
+    assert not leaks({"other": str(classify(RuntimeError(planted())))})
+
+
+def test_errors_made_from_external_text_are_scrubbed() -> None:
+    from taskwatch.credentials import Credentials, registered
+    from taskwatch.errors import ConfigError, PublishError, SourceError, StateError
+
+    registered(Credentials(AK, SK, TOKEN))
+    for error in (SourceError(planted(), code=TOKEN), StateError(planted()), PublishError(planted()),
+                  ConfigError("TASKWATCH_SMN_TOPIC_URN", f"not a URN: {SK}")):
+        assert not leaks({"str": str(error), "repr": repr(error), "attributes": json.dumps(vars(error))})
+
+
+def test_the_deploy_redactor_is_the_same_scrubber() -> None:
+    from tests.ship.conftest import LAYERS  # importing it puts layers/ on sys.path, as for the deploy tests
+
+    assert (LAYERS / "ship" / "redact.py").exists()
+    from ship.redact import Redactor
+
+    encrypted = "FunctionSecretValue-do-not-print-1234"
+    say = Redactor([AK, SK, TOKEN, encrypted, None])
+    for secret in (AK, SK, TOKEN, encrypted):
+        line = say(planted(f"Authorization: Access={AK} X-Security-Token: {TOKEN} value {secret}"))
+        assert not leaks({"line": line}) and encrypted[:PIECE] not in line
+        assert say(f"cut: {secret[:9]}") == "cut: ***"
