@@ -16,9 +16,11 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def clean(text: object, limit: int = 2000) -> str:
-    """Drop ANSI escapes, control, line-separator and bidirectional characters; cap the length."""
+    """Drop ANSI escapes, control, line-separator and bidirectional characters; cap the length. Known secrets
+    are scrubbed first, so no cut made here or later can leave a recognisable piece of one."""
     value = "" if text is None else str(text)
-    value = _CONTROL.sub("", _ANSI.sub("", _SURROGATES.sub("\ufffd", value[: limit * 4])))
+    value = SCRUBBER(value[: limit * 4])  # a secret cut by this first cut is still matched by its prefix
+    value = _CONTROL.sub("", _ANSI.sub("", _SURROGATES.sub("\ufffd", value)))
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
