@@ -3,7 +3,7 @@
     paths.py         where things live (repo root, build/, function/)
     zipfile_det.py   reproducible zip archives (sorted entries, fixed timestamps and modes) and their limits
     runtimes.py      FunctionGraph runtime names, their Python versions, the matching local interpreter
-    requirements.py  the pinned requirements, with PEP 508 markers evaluated for the TARGET runtime
+    requirements.py  the lock (pins with sha256 hashes), markers evaluated for the TARGET runtime; wheel checks
     template.py      template.yaml: load, validate against template.schema.json, resolve parameters
     redact.py        never print a secret: scrubbing and the encrypted-variables fingerprint
     obs_upload.py    PUT a zip into the state bucket (the function's own OBS header signature, imported)
