@@ -33,7 +33,6 @@ from ship.fgapi import DEFAULT_ENDPOINT, ApiError, FunctionGraphApi
 from ship.planner import Artifacts, Current, plan
 from ship.redact import Redactor
 from ship.template import Deployment, TemplateError, load
-from ship.zipfile_det import sha256_file
 
 
 class DeployError(Exception):
@@ -115,7 +114,9 @@ def _artifacts(d: Deployment) -> Artifacts:
         if not path.is_file():
             raise DeployError(f"{path} is missing: run `{target}` first")
     digest = hashlib.sha512(d.code_zip.read_bytes()).hexdigest()
-    return Artifacts(d.code_zip, digest, d.layer_zip, sha256_file(d.layer_zip), d.layer_zip.stat().st_size)
+    layer = d.layer_zip.read_bytes()
+    return Artifacts(d.code_zip, digest, d.layer_zip, hashlib.sha256(layer).hexdigest(), len(layer),
+                     hashlib.md5(layer, usedforsecurity=False).hexdigest())
 
 
 def _endpoint(env: Mapping[str, str], key: str, default: str) -> str:

@@ -10,7 +10,16 @@ from typing import Any
 
 from . import obs_upload
 from .fgapi import FunctionGraphApi, FunctionSpec
-from .planner import DIRECT_UPLOAD_MAX, NEW_VERSION, Action, Artifacts, Current, layer_description, obs_key
+from .planner import (
+    DIRECT_UPLOAD_MAX,
+    NEW_VERSION,
+    Action,
+    Artifacts,
+    Current,
+    layer_description,
+    obs_key,
+    reusable_version,
+)
 from .redact import description_with, split_description
 from .template import Deployment
 
@@ -113,11 +122,8 @@ class Applier:
 
     # ---- helpers ------------------------------------------------------------------------------------------
     def _existing_version(self) -> str:
-        wanted = layer_description(self.art.layer_sha256)
-        for version in self.current.versions:
-            if version.get("description") == wanted and version.get("runtime") == self.d.runtime:
-                return str(version["id"])
-        return NEW_VERSION
+        version = reusable_version(self.d, self.current.versions, self.art)
+        return str(version["id"]) if version is not None else NEW_VERSION
 
     def _version(self) -> str:
         if self.version_id == NEW_VERSION:

@@ -1,9 +1,14 @@
 """What exists vs what the template wants -> the actions of a deploy, one line each (pure: no calls).
 
-Dependency version: identified by the layer zip's sha256, kept in the version's description
-("taskwatch layer sha256=<hex>"): a version with that hash for this runtime is reused, otherwise one is
-created. (The version's etag is documented as an MD5 of the upload, but the description is ours to define and
-states plainly what it identifies.) Function code: FunctionGraph's digest is the SHA-512 of the code zip,
+Dependency version: reused only when FunctionGraph's own account of its content matches the local zip: the
+same runtime, `size` (bytes) and `etag`, which the API documents as the MD5 checksum of the dependency file
+(ListDependencyVersion / ShowDependencyVersion: "etag: unique identifier (MD5 checksum)", "size: dependency
+size"). The description ("taskwatch layer sha256=<hex>") only labels a version for people: anyone allowed to
+create dependency versions in the account can write any description, and the layer build is reproducible,
+so the hash in it is predictable: a version planted with that description and other content is never reused.
+Forging one with the right MD5 and size would take an MD5 second preimage of a zip this deploy already holds,
+which no known attack gives. Without a match, a version is created.
+Function code: FunctionGraph's digest is the SHA-512 of the code zip,
 compared with the local zip's; the code is also updated when the attached dependency versions differ.
 Configuration: handler, runtime, memory, timeout, description, plain variables, encrypted variables (through
 their fingerprint), agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the
@@ -12,7 +17,10 @@ API cannot edit them), Enabled toggles it in place, and timers not in the templa
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +40,7 @@ class Artifacts:
     layer_path: Path
     layer_sha256: str
     layer_size: int
+    layer_md5: str
 
 
 @dataclass
@@ -86,13 +95,46 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
     return actions
 
 
+def same_content(version: dict[str, Any], art: Artifacts) -> bool:
+    """Whether FunctionGraph reports this version's file as the local zip: its size and its etag (the MD5)."""
+    size = version.get("size")
+    return (isinstance(size, int) and not isinstance(size, bool) and size == art.layer_size
+            and normalized_etag(version.get("etag")) == art.layer_md5)
+
+
+def normalized_etag(etag: Any) -> str | None:
+    """The MD5 in an etag as lower-case hex. The documents say "MD5 checksum" without the form: hex (as OBS
+    writes ETags, possibly quoted) and base64 (as Content-MD5 is written) are both read; anything else is None."""
+    if not isinstance(etag, str):
+        return None
+    text = etag.strip().strip('"')
+    if re.fullmatch(r"[0-9a-fA-F]{32}", text):
+        return text.lower()
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex() if len(raw) == 16 else None
+
+
+def reusable_version(d: Deployment, versions: list[dict[str, Any]], art: Artifacts) -> dict[str, Any] | None:
+    """The newest existing version with this runtime and exactly the local zip's content, or None."""
+    matching = [v for v in versions if v.get("runtime") == d.runtime and same_content(v, art)]
+    return max(matching, key=lambda v: v.get("version") or 0) if matching else None
+
+
 def _layer(d: Deployment, current: Current, art: Artifacts, actions: list[Action]) -> str:
+    version = reusable_version(d, current.versions, art)
+    if version is not None:
+        actions.append(Action("no change", "dependency version", f"{d.layer_name} v{version.get('version')}",
+                              f"size {art.layer_size} and MD5 etag match the local zip "
+                              f"(sha256 {art.layer_sha256[:12]})"))
+        return str(version["id"])
     wanted = layer_description(art.layer_sha256)
-    for version in current.versions:
-        if version.get("description") == wanted and version.get("runtime") == d.runtime:
-            actions.append(Action("no change", "dependency version", f"{d.layer_name} v{version.get('version')}",
-                                  f"sha256 {art.layer_sha256[:12]}"))
-            return str(version["id"])
+    for impostor in (v for v in current.versions if v.get("description") == wanted):
+        actions.append(Action("ignore", "dependency version", f"{d.layer_name} v{impostor.get('version')}",
+                              "NOT reused: it carries this layer's description, but FunctionGraph reports another "
+                              f"size or etag ({impostor.get('size')!r}, {impostor.get('etag')!r}) or runtime"))
     route = (f"through OBS obs://{d.state_bucket}/{obs_key(d, art)}" if art.layer_size > DIRECT_UPLOAD_MAX
              else "direct upload")
     actions.append(Action("create", "dependency version", d.layer_name,

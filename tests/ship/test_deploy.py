@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import zipfile
@@ -11,11 +13,14 @@ from typing import Any
 import pytest
 
 from tests.emulator import CloudEmulator
-from tests.fixtures import AK, BUCKET, SK
+from tests.fixtures import AK, BUCKET, PROJECT, SK
 
 from .conftest import deploy_env, load_tool, mutating, template_copy
 
 deploy = load_tool("deploy")
+from ship import planner  # noqa: E402  (layers/ is on sys.path once conftest ran)
+from ship.fgapi import FunctionGraphApi  # noqa: E402
+from ship.planner import layer_description  # noqa: E402
 
 
 def _small_layer(path: Path, marker: str = "1") -> Path:
@@ -135,6 +140,58 @@ def test_a_new_layer_creates_a_version_and_an_old_one_is_reused(fg_emulator, cod
     status, _ = _run(emu, "apply", template_copy(tmp_path, code_zip, layer, name="a.yaml"), capsys)
     assert status == 0 and mutating(emu) == ["functiongraph.update_function_code"]  # version 1 reused
     assert emu.functiongraph.function("taskwatch")["depend_version_list"] == [versions[0]["id"]]
+
+
+def test_a_planted_version_with_the_layers_description_is_not_reused(fg_emulator, code_zip, layer, tmp_path,
+                                                                     capsys) -> None:
+    """Whoever may create dependency versions can copy the description (the layer hash is predictable); only
+    FunctionGraph's size and etag (MD5) of the stored file decide whether a version is the local zip."""
+    emu = fg_emulator
+    env = deploy_env(emu)
+    api = FunctionGraphApi(env["TASKWATCH_ENDPOINT_FUNCTIONGRAPH"], PROJECT, AK, SK)
+    label = layer_description(hashlib.sha256(layer.read_bytes()).hexdigest())
+    planted_zip = _small_layer(tmp_path / "planted.zip", "planted code that would run under the agency")
+    planted = api.create_dependency_version("taskwatch-deps", "Python3.10", label,
+                                            file_b64=base64.b64encode(planted_zip.read_bytes()).decode())
+    template = template_copy(tmp_path, code_zip, layer)
+
+    status, out = _run(emu, "plan", template, capsys)
+    assert status == 0 and f"ignore    dependency version taskwatch-deps v{planted['version']}: NOT reused" in out
+    assert "create    dependency version taskwatch-deps" in out
+    status, out = _run(emu, "apply", template, capsys)
+    assert status == 0, out
+    assert mutating(emu)[0] == "functiongraph.create_dependency_version"
+    ours = next(v for v in emu.functiongraph.dependency_versions("taskwatch-deps") if v["id"] != planted["id"])
+    assert emu.functiongraph.function("taskwatch")["depend_version_list"] == [ours["id"]]
+    assert ours["size"] == layer.stat().st_size and ours["etag"] == hashlib.md5(layer.read_bytes()).hexdigest()
+    status, out = _run(emu, "apply", template, capsys)
+    assert status == 0 and mutating(emu) == []  # the genuine version is recognised and reused
+    assert f"taskwatch-deps v{ours['version']}: size {layer.stat().st_size} and MD5 etag match" in out
+
+
+@pytest.mark.parametrize(("etag", "expected"), [
+    ("0123456789abcdef0123456789ABCDEF", "0123456789abcdef0123456789abcdef"),
+    ('"0123456789abcdef0123456789abcdef"', "0123456789abcdef0123456789abcdef"),
+    (base64.b64encode(bytes.fromhex("0123456789abcdef0123456789abcdef")).decode(), "0123456789abcdef0123456789abcdef"),
+    ("", None), ("not-an-md5", None), (None, None), (42, None), ("AAAA", None),
+])
+def test_etag_forms(etag: object, expected: str | None) -> None:
+    assert planner.normalized_etag(etag) == expected
+
+
+def test_a_version_is_reused_only_with_the_same_size_md5_and_runtime(tmp_path: Path) -> None:
+    data = b"zip bytes"
+    art = planner.Artifacts(tmp_path / "c.zip", "0", tmp_path / "l.zip", "0" * 64, len(data),
+                            hashlib.md5(data).hexdigest())
+    good = {"id": "a", "version": 1, "runtime": "Python3.10", "size": len(data), "etag": hashlib.md5(data).hexdigest()}
+
+    class D:
+        runtime = "Python3.10"
+
+    assert planner.reusable_version(D, [good], art) == good  # type: ignore[arg-type]
+    for change in ({"size": len(data) + 1}, {"size": str(len(data))}, {"etag": hashlib.md5(b"x").hexdigest()},
+                   {"runtime": "Python3.12"}, {"etag": None}):
+        assert planner.reusable_version(D, [{**good, **change}], art) is None, change  # type: ignore[arg-type]
 
 
 def test_a_layer_over_10_mb_goes_through_the_state_bucket(fg_emulator, code_zip, tmp_path, capsys) -> None:
