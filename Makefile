@@ -22,11 +22,10 @@ lock: venv
 	$(LOCK) --python-version 3.10 layers/requirements.in -o layers/requirements.txt
 	$(LOCK) --python-version 3.11 requirements-dev.in -o requirements-dev.txt
 
-## Known vulnerabilities in the locked releases (pip-audit asks the PyPI advisory service: needs the network,
-## so it is not part of `make test`).
+## Known vulnerabilities in the locked releases, for each runtime's pins and for development (pip-audit asks
+## PyPI's advisory service: needs the network, so it is not part of `make test`; fails when it cannot ask).
 audit: venv
-	$(PY) -m pip_audit --require-hashes --disable-pip --progress-spinner off -r layers/requirements.txt
-	$(PY) -m pip_audit --require-hashes --disable-pip --progress-spinner off -r requirements-dev.txt
+	$(PY) layers/audit_locks.py
 
 ## The main job: against the cloud when credentials are set, otherwise against the local emulator.
 run: venv
