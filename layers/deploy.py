@@ -13,6 +13,8 @@ TASKWATCH_DEPLOY_PROJECT_ID; the template's parameters (TASKWATCH_DEPLOY_TOPIC_U
 TASKWATCH_ENDPOINT_FUNCTIONGRAPH and TASKWATCH_ENDPOINT_OBS (https, or plain http on loopback only; hosts
 outside the Huawei Cloud domains need TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1, as for the function). No secret is
 ever printed: every line goes through a scrubber that knows the credentials and the encrypted values.
+TASKWATCH_DEPLOY_FINGERPRINT_KEY (optional, 32+ characters): the key of the encrypted variables' fingerprint
+when several deployers (or rotating temporary keys) deploy the same function; see ship/redact.py.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ship import obs_upload, paths
 from ship.applier import Applier, Credentials
 from ship.fgapi import DEFAULT_ENDPOINT, ApiError, FunctionGraphApi
 from ship.planner import Artifacts, Current, plan
-from ship.redact import Redactor
+from ship.redact import Redactor, fingerprint_key
 from ship.template import Deployment, TemplateError, load
 
 
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         print(render_policy(deployment))
         return 0
     say = Redactor([env.get("CLOUD_SDK_AK"), env.get("CLOUD_SDK_SK"), env.get("CLOUD_SDK_SECURITY_TOKEN"),
-                    *deployment.encrypted.values()])
+                    env.get("TASKWATCH_DEPLOY_FINGERPRINT_KEY"), *deployment.encrypted.values()])
     try:
         return run(args.command, deployment, env, project, lambda line: print(say(line), flush=True))
     except (DeployError, ApiError, obs_upload.ObsUploadError) as exc:
@@ -72,7 +74,11 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
     if not project:
         raise DeployError("set CLOUD_SDK_PROJECT_ID (or TASKWATCH_DEPLOY_PROJECT_ID): the project to deploy to")
     credentials = Credentials(ak, sk, env.get("CLOUD_SDK_SECURITY_TOKEN") or None)
-    artifacts = _artifacts(d)
+    try:
+        secrets_key = fingerprint_key(sk, env.get("TASKWATCH_DEPLOY_FINGERPRINT_KEY") or None)
+    except ValueError as exc:
+        raise DeployError(str(exc)) from None
+    artifacts = _artifacts(d, secrets_key)
     endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_FUNCTIONGRAPH", DEFAULT_ENDPOINT).replace("{region}", d.region)
     obs_endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_OBS", obs_upload.DEFAULT_OBS)
     api = FunctionGraphApi(endpoint, project, credentials.ak, credentials.sk, credentials.token)
@@ -109,14 +115,14 @@ def render_policy(d: Deployment) -> str:
     return json.dumps(json.loads(text), indent=2)
 
 
-def _artifacts(d: Deployment) -> Artifacts:
+def _artifacts(d: Deployment, secrets_key: bytes) -> Artifacts:
     for path, target in ((d.code_zip, "make package"), (d.layer_zip, "make layer")):
         if not path.is_file():
             raise DeployError(f"{path} is missing: run `{target}` first")
     digest = hashlib.sha512(d.code_zip.read_bytes()).hexdigest()
     layer = d.layer_zip.read_bytes()
     return Artifacts(d.code_zip, digest, d.layer_zip, hashlib.sha256(layer).hexdigest(), len(layer),
-                     hashlib.md5(layer, usedforsecurity=False).hexdigest())
+                     hashlib.md5(layer, usedforsecurity=False).hexdigest(), secrets_key)
 
 
 def _endpoint(env: Mapping[str, str], key: str, default: str) -> str:

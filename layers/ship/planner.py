@@ -8,11 +8,11 @@ create dependency versions in the account can write any description, and the lay
 so the hash in it is predictable: a version planted with that description and other content is never reused.
 Forging one with the right MD5 and size would take an MD5 second preimage of a zip this deploy already holds,
 which no known attack gives. Without a match, a version is created.
-Function code: FunctionGraph's digest is the SHA-512 of the code zip,
-compared with the local zip's; the code is also updated when the attached dependency versions differ.
-Configuration: handler, runtime, memory, timeout, description, plain variables, encrypted variables (through
-their fingerprint), agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the
-API cannot edit them), Enabled toggles it in place, and timers not in the template are deleted.
+Function code: FunctionGraph's digest is the SHA-512 of the code zip, compared with the local zip's; the code
+is also updated when the attached dependency versions differ. Configuration: handler, runtime, memory,
+timeout, description, plain variables, encrypted variables (through their keyed fingerprint, redact.py),
+agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the API cannot edit them),
+Enabled toggles it in place, and timers not in the template are deleted.
 """
 
 from __future__ import annotations
@@ -35,12 +35,16 @@ NEW_VERSION = "<new dependency version>"
 
 @dataclass(frozen=True)
 class Artifacts:
+    """What this deploy holds locally: the zips, their digests, and the key of the encrypted variables'
+    fingerprint (redact.fingerprint_key; never stored, never printed)."""
+
     code_path: Path
     code_sha512: str
     layer_path: Path
     layer_sha256: str
     layer_size: int
     layer_md5: str
+    secrets_key: bytes = field(repr=False)
 
 
 @dataclass
@@ -84,7 +88,7 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
                               "set_max_instances"))
     else:
         actions.append(_code(d, function, art, version_id))
-        actions.append(_configuration(d, function))
+        actions.append(_configuration(d, function, art.secrets_key))
         have = (function.get("strategy_config") or {}).get("concurrency")
         if have == d.max_instances:
             actions.append(Action("no change", "max instances", d.func_name, str(have)))
@@ -160,7 +164,7 @@ def _code(d: Deployment, function: dict[str, Any], art: Artifacts, version_id: s
     return Action("no change", "function code", d.func_name, f"sha512 {art.code_sha512[:12]}")
 
 
-def config_changes(d: Deployment, function: dict[str, Any]) -> list[str]:
+def config_changes(d: Deployment, function: dict[str, Any], secrets_key: bytes) -> list[str]:
     """What differs, by template field; variable NAMES only, never values."""
     changes = []
     for label, key, want in (("Runtime", "runtime", d.runtime), ("Handler", "handler", d.handler),
@@ -174,7 +178,7 @@ def config_changes(d: Deployment, function: dict[str, Any]) -> list[str]:
     names = sorted(k for k in set(have) | set(d.variables) if have.get(k) != d.variables.get(k))
     if names:
         changes.append(f"Environment.Variables ({', '.join(names)})")
-    if not matches(stored, d.encrypted):
+    if not matches(stored, d.encrypted, secrets_key, d.function_urn):
         changes.append(f"EncryptedVariables ({', '.join(sorted(d.encrypted)) or 'removed'})")
     if (function.get("xrole") or None) != (d.agency or None):
         changes.append(f"Agency {function.get('xrole') or None!r} -> {d.agency!r}")
@@ -186,8 +190,8 @@ def config_changes(d: Deployment, function: dict[str, Any]) -> list[str]:
     return changes
 
 
-def _configuration(d: Deployment, function: dict[str, Any]) -> Action:
-    changes = config_changes(d, function)
+def _configuration(d: Deployment, function: dict[str, Any], secrets_key: bytes) -> Action:
+    changes = config_changes(d, function, secrets_key)
     if changes:
         return Action("update", "function configuration", d.func_name, ", ".join(changes), "update_config")
     return Action("no change", "function configuration", d.func_name)
