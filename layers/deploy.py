@@ -2,7 +2,8 @@
 
     python layers/deploy.py plan   [--template template.yaml]   # what would change; changes nothing
     python layers/deploy.py apply  [--template template.yaml]   # make it so
-    python layers/deploy.py policy [--template template.yaml]   # layers/agency-policy.json, parameters filled in
+    python layers/deploy.py policy [--template template.yaml] [--only regional|global|deployer]
+                                      # the IAM steps and policies (layers/*-policy*.json), filled in
 
 One line per action: create / update / delete / no change. A deploy with nothing changed sends no mutating
 request (reads only). The template is validated against layers/template.schema.json first, and the function's
@@ -29,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ship import obs_upload, paths
+from ship import obs_upload, paths, policy
 from ship.applier import Applier, Credentials
 from ship.fgapi import DEFAULT_ENDPOINT, ApiError, FunctionGraphApi
 from ship.planner import Artifacts, Current, plan
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["plan", "apply", "policy"])
     parser.add_argument("--template", type=Path, default=paths.TEMPLATE)
+    parser.add_argument("--only", choices=["regional", "global", "deployer"],
+                        help="policy: print only this policy's JSON (for piping)")
     args = parser.parse_args(argv)
     env = os.environ if environ is None else environ
     project = env.get("CLOUD_SDK_PROJECT_ID") or env.get("TASKWATCH_DEPLOY_PROJECT_ID") or ""
@@ -56,8 +59,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
             print(f"  {problem}", file=sys.stderr)
         return 2
     if args.command == "policy":
-        print(render_policy(deployment))
-        return 0
+        return print_policies(deployment, env, project, args.only)
     say = Redactor([env.get("CLOUD_SDK_AK"), env.get("CLOUD_SDK_SK"), env.get("CLOUD_SDK_SECURITY_TOKEN"),
                     env.get("TASKWATCH_DEPLOY_FINGERPRINT_KEY"), *deployment.encrypted.values()])
     try:
@@ -85,6 +87,9 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
     current = read_current(api, d)
     actions = plan(d, current, artifacts)
     out(f"{command} {d.func_name} in {d.region} (project {project}, {d.runtime}):")
+    if d.agency and (current.function is None or current.function.get("xrole") != d.agency):
+        out(f"note      agency {d.agency} is not managed by deploy: it needs the regional and the global policy "
+            "that `python layers/deploy.py policy` prints, with the steps to grant them")
     if command == "plan":
         for action in actions:
             out(action.line())
@@ -105,14 +110,21 @@ def read_current(api: FunctionGraphApi, d: Deployment) -> Current:
     return Current(function, dependency, versions, triggers)
 
 
-def render_policy(d: Deployment) -> str:
-    """agency-policy.json with ${StateBucket} and ${TopicName} filled in from the template's parameters."""
-    text = paths.AGENCY_POLICY.read_text(encoding="utf-8")
-    topic = d.parameters.get("TopicUrn", "")
-    values = {"StateBucket": d.state_bucket, "TopicName": topic.split(":")[-1] if topic else ""}
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    return json.dumps(json.loads(text), indent=2)
+def print_policies(d: Deployment, env: Mapping[str, str], project: str, only: str | None) -> int:
+    """The IAM steps and the three policies, filled in (or one policy's JSON alone with --only)."""
+    try:
+        values = policy.values_for(d, env)
+        documents = policy.policies(values)
+    except policy.PolicyError as exc:
+        print(f"policy: {exc}", file=sys.stderr)
+        return 2
+    if only:
+        print(json.dumps(documents[only], indent=2))
+        return 0
+    print("\n".join(policy.steps(d, values, project)))
+    for name, document in documents.items():
+        print(f"\n# {name}\n{json.dumps(document, indent=2)}")
+    return 0
 
 
 def _artifacts(d: Deployment, secrets_key: bytes) -> Artifacts:

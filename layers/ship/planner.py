@@ -30,6 +30,7 @@ from .template import Deployment, Timer
 from .zipfile_det import MB
 
 DIRECT_UPLOAD_MAX = 10 * MB
+DEPLOY_PREFIX = "taskwatch/deploy/"  # large layer zips in the state bucket; the deployer's policy, not the agency's
 NEW_VERSION = "<new dependency version>"
 
 
@@ -149,7 +150,7 @@ def _layer(d: Deployment, current: Current, art: Artifacts, actions: list[Action
 
 def obs_key(d: Deployment, art: Artifacts) -> str:
     """Where a large layer zip goes in the state bucket (content-addressed)."""
-    return f"taskwatch/deploy/{art.layer_path.stem}-{art.layer_sha256[:16]}.zip"
+    return f"{DEPLOY_PREFIX}{art.layer_path.stem}-{art.layer_sha256[:16]}.zip"
 
 
 def _code(d: Deployment, function: dict[str, Any], art: Artifacts, version_id: str) -> Action:
