@@ -68,7 +68,7 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert all(t["trigger_status"] == "ACTIVE" for t in triggers.values())
     for line in ("create    dependency version taskwatch-deps: Python3.10", "create    function taskwatch: ",
                  "update    max instances taskwatch: default -> 1", "create    timer trigger every-5-minutes: Rate 5m",
-                 "apply: 5 changed"):
+                 "apply: 5 changed", "note      agency taskwatch-agency is not managed by deploy"):
         assert line in out, out
 
     status, out = _run(emu, "plan", template, capsys)
