@@ -4,14 +4,28 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults bench layer package plan deploy clean
+.PHONY: venv run test lint faults bench layer package plan deploy clean lock audit
 
+## Installs exactly the locked files: every one is checked against its sha256 in requirements-dev.txt.
 venv: $(STAMP)
 
 $(STAMP): requirements-dev.txt layers/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
+
+## Rewrites the locks from the pins in layers/requirements.in and requirements-dev.in (needs the network).
+## The layer's lock covers Python 3.10 and up (the runtimes), development's 3.11 and up; each lists the sha256
+## of every file of every pinned release, so one lock serves every platform and Python it covers.
+LOCK := $(VENV)/bin/uv pip compile --quiet --universal --generate-hashes --custom-compile-command "make lock"
+lock: venv
+	$(LOCK) --python-version 3.10 layers/requirements.in -o layers/requirements.txt
+	$(LOCK) --python-version 3.11 requirements-dev.in -o requirements-dev.txt
+
+## Known vulnerabilities in the locked releases, for each runtime's pins and for development (pip-audit asks
+## PyPI's advisory service: needs the network, so it is not part of `make test`; fails when it cannot ask).
+audit: venv
+	$(PY) layers/audit_locks.py
 
 ## The main job: against the cloud when credentials are set, otherwise against the local emulator.
 run: venv

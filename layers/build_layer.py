@@ -2,11 +2,13 @@
 
     python layers/build_layer.py [--runtime Python3.12] [--requirements FILE] [--out DIR] [--force]
 
-Steps: resolve layers/requirements.txt for the target Python (markers evaluated for it, every line pinned);
-download the manylinux2014_x86_64 cp3X wheels into a cache under build/ (skipped when the pins did not
-change); install them with pip --target into a staging directory; prune what the runtime does not need;
-precompile bytecode with an interpreter of exactly the runtime's version; write a reproducible zip; check
-FunctionGraph's limits.
+Steps: resolve the lock layers/requirements.txt for the target Python (markers evaluated for it, every line
+pinned and hashed); download the manylinux2014_x86_64 cp3X wheels into a cache under build/ with pip in
+--require-hashes mode (skipped when the pins did not change); check EVERY wheel in the cache against the lock's
+sha256 digests (a cached wheel is never trusted because it is there); install them with pip --target
+(--require-hashes again) into a staging directory; prune what the runtime does not need; precompile bytecode
+with an interpreter of exactly the runtime's version; write a reproducible zip; check FunctionGraph's limits.
+An unchanged build is skipped only when the zip still has the sha256 the last build recorded.
 
 Layout: the packages sit at the zip ROOT (yaml/, jsonschema/, ... and their *.dist-info). Huawei's "How Do
 I Create Function Dependencies?" (FunctionGraph FAQ, functiongraph_03_0343) builds a Python dependency by
@@ -65,23 +67,29 @@ def main(argv: list[str] | None = None) -> int:
     return build(runtime, version, pins, args.out, args.force)
 
 
-def build(runtime: str, version: str, pins: list[str], out: Path, force: bool = False) -> int:
+def build(runtime: str, version: str, pins: list[requirements.Pin], out: Path, force: bool = False) -> int:
     tag = runtime.lower()
     destination = out / paths.layer_zip_name(runtime)
     interpreter = runtimes.find_interpreter(version)
     inputs = _inputs(runtime, pins, interpreter)
     stamp = destination.with_name(destination.name + ".inputs.json")
-    if not force and destination.is_file() and stamp.is_file() and json.loads(stamp.read_text()) == inputs:
+    if not force and destination.is_file() and _up_to_date(stamp, inputs, destination):
         print(f"layer {runtime}: up to date (inputs unchanged; --force rebuilds)")
         return _report(runtime, ZipReport(destination, destination.stat().st_size, *_count(destination),
                                           sha256_file(destination)), inputs["bytecode"])
     wheels = out / "wheels" / tag
     if not _download(pins, version, wheels):
         return 1
+    try:
+        requirements.check_wheels(wheels.glob("*.whl"), pins)
+    except requirements.WheelCheckError as exc:
+        print(f"layer: {exc}\nlayer: nothing was built; remove {wheels} to download the wheels again",
+              file=sys.stderr)
+        return 1
     staging = out / f"staging-{tag}"
     shutil.rmtree(staging, ignore_errors=True)
     if not _pip(["install", "--no-index", "--find-links", str(wheels), "--target", str(staging), "--no-compile",
-                 *_platform_args(version), "-r", str(wheels / "requirements.txt")]):
+                 "--require-hashes", *_platform_args(version), "-r", str(wheels / "requirements.txt")]):
         return 1
     _prune(staging)
     if interpreter is None:
@@ -92,18 +100,29 @@ def build(runtime: str, version: str, pins: list[str], out: Path, force: bool = 
         return 1
     report = write_zip(destination, tree_entries(staging))
     shutil.rmtree(staging, ignore_errors=True)
-    stamp.write_text(json.dumps(inputs, indent=1, sort_keys=True) + "\n")
+    stamp.write_text(json.dumps({**inputs, "zip_sha256": report.sha256}, indent=1, sort_keys=True) + "\n")
     return _report(runtime, report, inputs["bytecode"])
 
 
-def _inputs(runtime: str, pins: list[str], interpreter: Path | None) -> dict[str, object]:
+def _up_to_date(stamp: Path, inputs: dict[str, object], destination: Path) -> bool:
+    """Same inputs as the last build, and the zip is still the one that build wrote (not replaced since)."""
+    if not stamp.is_file():
+        return False
+    try:
+        recorded = json.loads(stamp.read_text())
+    except ValueError:
+        return False
+    return recorded.pop("zip_sha256", None) == sha256_file(destination) and recorded == inputs
+
+
+def _inputs(runtime: str, pins: list[requirements.Pin], interpreter: Path | None) -> dict[str, object]:
     """Everything the zip's bytes depend on; an unchanged set means the existing zip is still right."""
     from pip import __version__ as pip_version
 
     tools = [Path(__file__), Path(paths.LAYERS / "ship" / "zipfile_det.py")]
     return {
         "runtime": runtime,
-        "pins": pins,
+        "pins": [pin.hashed_line for pin in pins],
         "platform": requirements.PLATFORM,
         "bytecode": f"{runtimes.cache_tag(runtimes.python_version(runtime))} unchecked-hash" if interpreter else "none",
         "compiler": runtimes.full_version(interpreter) if interpreter else None,
@@ -128,26 +147,28 @@ def _pip(arguments: list[str]) -> bool:
     return result.returncode == 0
 
 
-def _download(pins: list[str], version: str, wheels: Path) -> bool:
-    """Fill the wheel cache; nothing is fetched when it already holds exactly these pins."""
-    wanted = "\n".join(pins) + "\n"
+def _download(pins: list[requirements.Pin], version: str, wheels: Path) -> bool:
+    """Fill the wheel cache (pip checks each download against the lock's hashes); nothing is fetched when the
+    cache was filled for exactly these pins. The caller checks the cached wheels themselves."""
+    wanted = "\n".join(pin.hashed_line for pin in pins) + "\n"
     listing = wheels / "requirements.txt"
     if listing.is_file() and listing.read_text() == wanted and any(wheels.glob("*.whl")):
         return True
     shutil.rmtree(wheels, ignore_errors=True)
     wheels.mkdir(parents=True)
     (wheels / "pins.tmp").write_text(wanted)
-    if not _pip(["download", "--dest", str(wheels), *_platform_args(version), "-r", str(wheels / "pins.tmp")]):
+    if not _pip(["download", "--dest", str(wheels), "--require-hashes", *_platform_args(version),
+                 "-r", str(wheels / "pins.tmp")]):
         print(f"layer: a pinned release may not exist for Python {version} on x86_64 Linux; pin another release "
-              f"for it with a marker in layers/requirements.txt, e.g. 'name==X; python_version < \"3.11\"'",
-              file=sys.stderr)
+              f"for it with a marker in layers/requirements.in, e.g. 'name==X; python_version < \"3.11\"', then "
+              "run `make lock`", file=sys.stderr)
         shutil.rmtree(wheels, ignore_errors=True)
         return False
-    pinned = {requirements.canonical(pin.split("[")[0].split("=")[0]) for pin in pins}
+    pinned = {pin.key for pin in pins}
     fetched = {requirements.canonical(w.name.split("-")[0]) for w in wheels.glob("*.whl")}
     if fetched - pinned:
         print(f"layer: unpinned dependencies pulled in: {', '.join(sorted(fetched - pinned))}; pin them in "
-              "layers/requirements.txt", file=sys.stderr)
+              "layers/requirements.in and run `make lock`", file=sys.stderr)
         shutil.rmtree(wheels, ignore_errors=True)
         return False
     (wheels / "pins.tmp").rename(listing)

@@ -2,7 +2,8 @@
 
     python layers/deploy.py plan   [--template template.yaml]   # what would change; changes nothing
     python layers/deploy.py apply  [--template template.yaml]   # make it so
-    python layers/deploy.py policy [--template template.yaml]   # layers/agency-policy.json, parameters filled in
+    python layers/deploy.py policy [--template template.yaml] [--only regional|global|deployer]
+                                      # the IAM steps and policies (layers/*-policy*.json), filled in
 
 One line per action: create / update / delete / no change. A deploy with nothing changed sends no mutating
 request (reads only). The template is validated against layers/template.schema.json first, and the function's
@@ -14,6 +15,8 @@ TASKWATCH_ENDPOINT_FUNCTIONGRAPH and TASKWATCH_ENDPOINT_OBS, checked by the func
 plain http on loopback only; hosts outside the Huawei Cloud domains need TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1,
 as for the function; the host as urllib3 reads it must be the host checked). No secret is ever printed: every
 line goes through a scrubber that knows the credentials and the encrypted values.
+TASKWATCH_DEPLOY_FINGERPRINT_KEY (optional, 32+ characters): the key of the encrypted variables' fingerprint
+when several deployers (or rotating temporary keys) deploy the same function; see ship/redact.py.
 """
 
 from __future__ import annotations
@@ -28,13 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ship import obs_upload, paths
+from ship import obs_upload, paths, policy
 from ship.applier import Applier, Credentials
 from ship.fgapi import DEFAULT_ENDPOINT, ApiError, FunctionGraphApi
 from ship.planner import Artifacts, Current, plan
-from ship.redact import Redactor
+from ship.redact import Redactor, fingerprint_key
 from ship.template import Deployment, TemplateError, load
-from ship.zipfile_det import sha256_file
 
 
 class DeployError(Exception):
@@ -45,6 +47,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["plan", "apply", "policy"])
     parser.add_argument("--template", type=Path, default=paths.TEMPLATE)
+    parser.add_argument("--only", choices=["regional", "global", "deployer"],
+                        help="policy: print only this policy's JSON (for piping)")
     args = parser.parse_args(argv)
     env = os.environ if environ is None else environ
     project = env.get("CLOUD_SDK_PROJECT_ID") or env.get("TASKWATCH_DEPLOY_PROJECT_ID") or ""
@@ -56,10 +60,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
             print(f"  {problem}", file=sys.stderr)
         return 2
     if args.command == "policy":
-        print(render_policy(deployment))
-        return 0
+        return print_policies(deployment, env, project, args.only)
     say = Redactor([env.get("CLOUD_SDK_AK"), env.get("CLOUD_SDK_SK"), env.get("CLOUD_SDK_SECURITY_TOKEN"),
-                    *deployment.encrypted.values()])
+                    env.get("TASKWATCH_DEPLOY_FINGERPRINT_KEY"), *deployment.encrypted.values()])
     try:
         return run(args.command, deployment, env, project, lambda line: print(say(line), flush=True))
     except (DeployError, ApiError, obs_upload.ObsUploadError) as exc:
@@ -74,13 +77,20 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
     if not project:
         raise DeployError("set CLOUD_SDK_PROJECT_ID (or TASKWATCH_DEPLOY_PROJECT_ID): the project to deploy to")
     credentials = Credentials(ak, sk, env.get("CLOUD_SDK_SECURITY_TOKEN") or None)
-    artifacts = _artifacts(d)
+    try:
+        secrets_key = fingerprint_key(sk, env.get("TASKWATCH_DEPLOY_FINGERPRINT_KEY") or None)
+    except ValueError as exc:
+        raise DeployError(str(exc)) from None
+    artifacts = _artifacts(d, secrets_key)
     endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_FUNCTIONGRAPH", DEFAULT_ENDPOINT).replace("{region}", d.region)
     obs_endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_OBS", obs_upload.DEFAULT_OBS)
     api = FunctionGraphApi(endpoint, project, credentials.ak, credentials.sk, credentials.token)
     current = read_current(api, d)
     actions = plan(d, current, artifacts)
     out(f"{command} {d.func_name} in {d.region} (project {project}, {d.runtime}):")
+    if d.agency and (current.function is None or current.function.get("xrole") != d.agency):
+        out(f"note      agency {d.agency} is not managed by deploy: it needs the regional and the global policy "
+            "that `python layers/deploy.py policy` prints, with the steps to grant them")
     if command == "plan":
         for action in actions:
             out(action.line())
@@ -101,22 +111,31 @@ def read_current(api: FunctionGraphApi, d: Deployment) -> Current:
     return Current(function, dependency, versions, triggers)
 
 
-def render_policy(d: Deployment) -> str:
-    """agency-policy.json with ${StateBucket} and ${TopicName} filled in from the template's parameters."""
-    text = paths.AGENCY_POLICY.read_text(encoding="utf-8")
-    topic = d.parameters.get("TopicUrn", "")
-    values = {"StateBucket": d.state_bucket, "TopicName": topic.split(":")[-1] if topic else ""}
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    return json.dumps(json.loads(text), indent=2)
+def print_policies(d: Deployment, env: Mapping[str, str], project: str, only: str | None) -> int:
+    """The IAM steps and the three policies, filled in (or one policy's JSON alone with --only)."""
+    try:
+        values = policy.values_for(d, env)
+        documents = policy.policies(values)
+    except policy.PolicyError as exc:
+        print(f"policy: {exc}", file=sys.stderr)
+        return 2
+    if only:
+        print(json.dumps(documents[only], indent=2))
+        return 0
+    print("\n".join(policy.steps(d, values, project)))
+    for name, document in documents.items():
+        print(f"\n# {name}\n{json.dumps(document, indent=2)}")
+    return 0
 
 
-def _artifacts(d: Deployment) -> Artifacts:
+def _artifacts(d: Deployment, secrets_key: bytes) -> Artifacts:
     for path, target in ((d.code_zip, "make package"), (d.layer_zip, "make layer")):
         if not path.is_file():
             raise DeployError(f"{path} is missing: run `{target}` first")
     digest = hashlib.sha512(d.code_zip.read_bytes()).hexdigest()
-    return Artifacts(d.code_zip, digest, d.layer_zip, sha256_file(d.layer_zip), d.layer_zip.stat().st_size)
+    layer = d.layer_zip.read_bytes()
+    return Artifacts(d.code_zip, digest, d.layer_zip, hashlib.sha256(layer).hexdigest(), len(layer),
+                     hashlib.md5(layer, usedforsecurity=False).hexdigest(), secrets_key)
 
 
 def _endpoint(env: Mapping[str, str], key: str, default: str) -> str:

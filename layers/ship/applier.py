@@ -10,7 +10,16 @@ from typing import Any
 
 from . import obs_upload
 from .fgapi import FunctionGraphApi, FunctionSpec
-from .planner import DIRECT_UPLOAD_MAX, NEW_VERSION, Action, Artifacts, Current, layer_description, obs_key
+from .planner import (
+    DIRECT_UPLOAD_MAX,
+    NEW_VERSION,
+    Action,
+    Artifacts,
+    Current,
+    layer_description,
+    obs_key,
+    reusable_version,
+)
 from .redact import description_with, split_description
 from .template import Deployment
 
@@ -25,7 +34,7 @@ class Credentials:
         return "Credentials(***)"
 
 
-def function_spec(d: Deployment, current_function: dict[str, Any] | None) -> FunctionSpec:
+def function_spec(d: Deployment, current_function: dict[str, Any] | None, secrets_key: bytes) -> FunctionSpec:
     _, stored = split_description((current_function or {}).get("description") or "")
     if d.encrypted:
         encrypted: str | None = json.dumps(dict(d.encrypted), sort_keys=True, separators=(",", ":"))
@@ -38,7 +47,7 @@ def function_spec(d: Deployment, current_function: dict[str, Any] | None) -> Fun
                     if d.log.get(v)})
     return FunctionSpec(
         func_name=d.func_name, package=d.package, runtime=d.runtime, handler=d.handler, memory_size=d.memory_size,
-        timeout=d.timeout, description=description_with(d.description, d.encrypted, stored),
+        timeout=d.timeout, description=description_with(d.description, d.encrypted, secrets_key, d.function_urn),
         user_data=json.dumps(dict(d.variables), sort_keys=True, separators=(",", ":")),
         encrypted_user_data=encrypted, xrole=d.agency, enable_lts_log=bool(d.log.get("Enabled")), log_config=log)
 
@@ -81,14 +90,15 @@ class Applier:
         self.say(f"          dependency version {created.get('version')} id {self.version_id}")
 
     def create_function(self, action: Action) -> None:
-        self.api.create_function(function_spec(self.d, None), self._code(), self.art.code_path.name,
-                                 [self._version()])
+        spec = function_spec(self.d, None, self.art.secrets_key)
+        self.api.create_function(spec, self._code(), self.art.code_path.name, [self._version()])
 
     def update_code(self, action: Action) -> None:
         self.api.update_function_code(self.d.function_urn, self._code(), self.art.code_path.name, [self._version()])
 
     def update_config(self, action: Action) -> None:
-        self.api.update_function_config(self.d.function_urn, function_spec(self.d, self.current.function))
+        spec = function_spec(self.d, self.current.function, self.art.secrets_key)
+        self.api.update_function_config(self.d.function_urn, spec)
 
     def set_max_instances(self, action: Action) -> None:
         self.api.set_max_instances(self.d.function_urn, self.d.max_instances)
@@ -113,11 +123,8 @@ class Applier:
 
     # ---- helpers ------------------------------------------------------------------------------------------
     def _existing_version(self) -> str:
-        wanted = layer_description(self.art.layer_sha256)
-        for version in self.current.versions:
-            if version.get("description") == wanted and version.get("runtime") == self.d.runtime:
-                return str(version["id"])
-        return NEW_VERSION
+        version = reusable_version(self.d, self.current.versions, self.art)
+        return str(version["id"]) if version is not None else NEW_VERSION
 
     def _version(self) -> str:
         if self.version_id == NEW_VERSION:

@@ -1,18 +1,26 @@
 """What exists vs what the template wants -> the actions of a deploy, one line each (pure: no calls).
 
-Dependency version: identified by the layer zip's sha256, kept in the version's description
-("taskwatch layer sha256=<hex>"): a version with that hash for this runtime is reused, otherwise one is
-created. (The version's etag is documented as an MD5 of the upload, but the description is ours to define and
-states plainly what it identifies.) Function code: FunctionGraph's digest is the SHA-512 of the code zip,
-compared with the local zip's; the code is also updated when the attached dependency versions differ.
-Configuration: handler, runtime, memory, timeout, description, plain variables, encrypted variables (through
-their fingerprint), agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the
-API cannot edit them), Enabled toggles it in place, and timers not in the template are deleted.
+Dependency version: reused only when FunctionGraph's own account of its content matches the local zip: the
+same runtime, `size` (bytes) and `etag`, which the API documents as the MD5 checksum of the dependency file
+(ListDependencyVersion / ShowDependencyVersion: "etag: unique identifier (MD5 checksum)", "size: dependency
+size"). The description ("taskwatch layer sha256=<hex>") only labels a version for people: anyone allowed to
+create dependency versions in the account can write any description, and the layer build is reproducible,
+so the hash in it is predictable: a version planted with that description and other content is never reused.
+Forging one with the right MD5 and size would take an MD5 second preimage of a zip this deploy already holds,
+which no known attack gives. Without a match, a version is created.
+Function code: FunctionGraph's digest is the SHA-512 of the code zip, compared with the local zip's; the code
+is also updated when the attached dependency versions differ. Configuration: handler, runtime, memory,
+timeout, description, plain variables, encrypted variables (through their keyed fingerprint, redact.py),
+agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the API cannot edit them),
+Enabled toggles it in place, and timers not in the template are deleted.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,16 +30,22 @@ from .template import Deployment, Timer
 from .zipfile_det import MB
 
 DIRECT_UPLOAD_MAX = 10 * MB
+DEPLOY_PREFIX = "taskwatch/deploy/"  # large layer zips in the state bucket; the deployer's policy, not the agency's
 NEW_VERSION = "<new dependency version>"
 
 
 @dataclass(frozen=True)
 class Artifacts:
+    """What this deploy holds locally: the zips, their digests, and the key of the encrypted variables'
+    fingerprint (redact.fingerprint_key; never stored, never printed)."""
+
     code_path: Path
     code_sha512: str
     layer_path: Path
     layer_sha256: str
     layer_size: int
+    layer_md5: str
+    secrets_key: bytes = field(repr=False)
 
 
 @dataclass
@@ -75,7 +89,7 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
                               "set_max_instances"))
     else:
         actions.append(_code(d, function, art, version_id))
-        actions.append(_configuration(d, function))
+        actions.append(_configuration(d, function, art.secrets_key))
         have = (function.get("strategy_config") or {}).get("concurrency")
         if have == d.max_instances:
             actions.append(Action("no change", "max instances", d.func_name, str(have)))
@@ -86,13 +100,46 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
     return actions
 
 
+def same_content(version: dict[str, Any], art: Artifacts) -> bool:
+    """Whether FunctionGraph reports this version's file as the local zip: its size and its etag (the MD5)."""
+    size = version.get("size")
+    return (isinstance(size, int) and not isinstance(size, bool) and size == art.layer_size
+            and normalized_etag(version.get("etag")) == art.layer_md5)
+
+
+def normalized_etag(etag: Any) -> str | None:
+    """The MD5 in an etag as lower-case hex. The documents say "MD5 checksum" without the form: hex (as OBS
+    writes ETags, possibly quoted) and base64 (as Content-MD5 is written) are both read; anything else is None."""
+    if not isinstance(etag, str):
+        return None
+    text = etag.strip().strip('"')
+    if re.fullmatch(r"[0-9a-fA-F]{32}", text):
+        return text.lower()
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex() if len(raw) == 16 else None
+
+
+def reusable_version(d: Deployment, versions: list[dict[str, Any]], art: Artifacts) -> dict[str, Any] | None:
+    """The newest existing version with this runtime and exactly the local zip's content, or None."""
+    matching = [v for v in versions if v.get("runtime") == d.runtime and same_content(v, art)]
+    return max(matching, key=lambda v: v.get("version") or 0) if matching else None
+
+
 def _layer(d: Deployment, current: Current, art: Artifacts, actions: list[Action]) -> str:
+    version = reusable_version(d, current.versions, art)
+    if version is not None:
+        actions.append(Action("no change", "dependency version", f"{d.layer_name} v{version.get('version')}",
+                              f"size {art.layer_size} and MD5 etag match the local zip "
+                              f"(sha256 {art.layer_sha256[:12]})"))
+        return str(version["id"])
     wanted = layer_description(art.layer_sha256)
-    for version in current.versions:
-        if version.get("description") == wanted and version.get("runtime") == d.runtime:
-            actions.append(Action("no change", "dependency version", f"{d.layer_name} v{version.get('version')}",
-                                  f"sha256 {art.layer_sha256[:12]}"))
-            return str(version["id"])
+    for impostor in (v for v in current.versions if v.get("description") == wanted):
+        actions.append(Action("ignore", "dependency version", f"{d.layer_name} v{impostor.get('version')}",
+                              "NOT reused: it carries this layer's description, but FunctionGraph reports another "
+                              f"size or etag ({impostor.get('size')!r}, {impostor.get('etag')!r}) or runtime"))
     route = (f"through OBS obs://{d.state_bucket}/{obs_key(d, art)}" if art.layer_size > DIRECT_UPLOAD_MAX
              else "direct upload")
     actions.append(Action("create", "dependency version", d.layer_name,
@@ -103,7 +150,7 @@ def _layer(d: Deployment, current: Current, art: Artifacts, actions: list[Action
 
 def obs_key(d: Deployment, art: Artifacts) -> str:
     """Where a large layer zip goes in the state bucket (content-addressed)."""
-    return f"taskwatch/deploy/{art.layer_path.stem}-{art.layer_sha256[:16]}.zip"
+    return f"{DEPLOY_PREFIX}{art.layer_path.stem}-{art.layer_sha256[:16]}.zip"
 
 
 def _code(d: Deployment, function: dict[str, Any], art: Artifacts, version_id: str) -> Action:
@@ -118,7 +165,7 @@ def _code(d: Deployment, function: dict[str, Any], art: Artifacts, version_id: s
     return Action("no change", "function code", d.func_name, f"sha512 {art.code_sha512[:12]}")
 
 
-def config_changes(d: Deployment, function: dict[str, Any]) -> list[str]:
+def config_changes(d: Deployment, function: dict[str, Any], secrets_key: bytes) -> list[str]:
     """What differs, by template field; variable NAMES only, never values."""
     changes = []
     for label, key, want in (("Runtime", "runtime", d.runtime), ("Handler", "handler", d.handler),
@@ -132,7 +179,7 @@ def config_changes(d: Deployment, function: dict[str, Any]) -> list[str]:
     names = sorted(k for k in set(have) | set(d.variables) if have.get(k) != d.variables.get(k))
     if names:
         changes.append(f"Environment.Variables ({', '.join(names)})")
-    if not matches(stored, d.encrypted):
+    if not matches(stored, d.encrypted, secrets_key, d.function_urn):
         changes.append(f"EncryptedVariables ({', '.join(sorted(d.encrypted)) or 'removed'})")
     if (function.get("xrole") or None) != (d.agency or None):
         changes.append(f"Agency {function.get('xrole') or None!r} -> {d.agency!r}")
@@ -144,8 +191,8 @@ def config_changes(d: Deployment, function: dict[str, Any]) -> list[str]:
     return changes
 
 
-def _configuration(d: Deployment, function: dict[str, Any]) -> Action:
-    changes = config_changes(d, function)
+def _configuration(d: Deployment, function: dict[str, Any], secrets_key: bytes) -> Action:
+    changes = config_changes(d, function, secrets_key)
     if changes:
         return Action("update", "function configuration", d.func_name, ", ".join(changes), "update_config")
     return Action("no change", "function configuration", d.func_name)

@@ -1,10 +1,18 @@
-"""Never print a secret: a scrubber for every line deploy prints, and a fingerprint of encrypted variables.
+"""Never print a secret: a scrubber for every line deploy prints, and a keyed fingerprint of encrypted variables.
 
 The fingerprint lets a second deploy tell whether the encrypted variables changed without reading them back
-(FunctionGraph may mask encrypted_user_data). It is PBKDF2-SHA256 over the canonical JSON of the values with
-a random salt and 100,000 iterations, kept at the end of the function's description:
-"<Description> [taskwatch-secrets pbkdf2-sha256$100000$<salt>$<hash>]". The salt is reused while the values
-stay the same, so the description does not change from deploy to deploy.
+(FunctionGraph may mask encrypted_user_data). It sits at the end of the function's description, which anyone
+with function:get can read, so it must not allow an offline guess of the values: it is an HMAC-SHA256 under a
+key that is never stored beside it (nor anywhere in the cloud), over the function URN and the canonical JSON of
+the values: "<Description> [taskwatch-secrets hmac-sha256:<base64url>]". Without the key a reader can test no
+guess at all (a plain or salted hash, even PBKDF2, can be tested offline: a weak value fell in 0.13 s).
+
+The key: TASKWATCH_DEPLOY_FINGERPRINT_KEY when set (at least 32 characters; for teams whose deployers or
+rotating temporary keys differ), otherwise derived from the deployer's own secret key (CLOUD_SDK_SK), which
+whoever could use it could already change the function with. A deploy with another key sees a fingerprint it
+cannot confirm and sends the encrypted variables again (one configuration update, then stable). The URN in the
+message keeps two functions with the same values from showing the same fingerprint. Descriptions written by
+earlier versions (" [taskwatch-secrets pbkdf2-sha256$...]") are recognised, never confirmed, and replaced.
 """
 
 from __future__ import annotations
@@ -13,14 +21,15 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 
 from . import paths
 
-ITERATIONS = 100_000
-_MARKER = re.compile(r" \[taskwatch-secrets (pbkdf2-sha256\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+))\]$")
+MIN_KEY_CHARS = 32
+_MARKER = re.compile(r" \[taskwatch-secrets ((?:hmac-sha256:[A-Za-z0-9_-]{43})|(?:pbkdf2-sha256\$\d+\$[A-Za-z0-9+/=]+"
+                     r"\$[A-Za-z0-9+/=]+))\]$")
+_DERIVATION = b"taskwatch deploy: encrypted variables fingerprint key v1"
 
 
 class Redactor:
@@ -38,11 +47,21 @@ class Redactor:
         return self.scrubber(text)
 
 
-def fingerprint(values: Mapping[str, str], salt: bytes | None = None, iterations: int = ITERATIONS) -> str:
-    salt = salt if salt is not None else os.urandom(16)
-    canonical = json.dumps(dict(values), sort_keys=True, separators=(",", ":")).encode("utf-8")
-    digest = hashlib.pbkdf2_hmac("sha256", canonical, salt, iterations)
-    return f"pbkdf2-sha256${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+def fingerprint_key(sk: str, explicit: str | None = None) -> bytes:
+    """The HMAC key: the explicit one when given, otherwise derived from the deployer's secret key."""
+    if explicit:
+        if len(explicit) < MIN_KEY_CHARS:
+            raise ValueError(f"TASKWATCH_DEPLOY_FINGERPRINT_KEY: at least {MIN_KEY_CHARS} characters")
+        return hashlib.sha256(explicit.encode("utf-8")).digest()
+    if not sk:
+        raise ValueError("no key for the encrypted variables' fingerprint (CLOUD_SDK_SK is empty)")
+    return hmac.new(sk.encode("utf-8"), _DERIVATION, hashlib.sha256).digest()
+
+
+def fingerprint(values: Mapping[str, str], key: bytes, function_urn: str) -> str:
+    canonical = json.dumps(dict(values), sort_keys=True, separators=(",", ":"))
+    mac = hmac.new(key, f"{function_urn}\n{canonical}".encode(), hashlib.sha256).digest()
+    return "hmac-sha256:" + base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
 
 def split_description(description: str) -> tuple[str, str | None]:
@@ -53,20 +72,17 @@ def split_description(description: str) -> tuple[str, str | None]:
     return description[: match.start()], match.group(1)
 
 
-def matches(stored: str | None, values: Mapping[str, str]) -> bool:
-    """Whether a stored fingerprint was made from exactly these values (no values: no fingerprint)."""
+def matches(stored: str | None, values: Mapping[str, str], key: bytes, function_urn: str) -> bool:
+    """Whether a stored fingerprint was made from exactly these values under this key (no values: none)."""
     if not values:
         return stored is None
     if stored is None:
         return False
-    _, iterations, salt, _ = stored.split("$")
-    expected = fingerprint(values, base64.b64decode(salt), int(iterations))
-    return hmac.compare_digest(expected, stored)
+    return hmac.compare_digest(fingerprint(values, key, function_urn), stored)
 
 
-def description_with(description: str, values: Mapping[str, str], stored: str | None) -> str:
-    """The description to send: the template's, plus the (reused when still right) fingerprint."""
+def description_with(description: str, values: Mapping[str, str], key: bytes, function_urn: str) -> str:
+    """The description to send: the template's, plus the fingerprint of the encrypted variables (if any)."""
     if not values:
         return description
-    mark = stored if matches(stored, values) else fingerprint(values)
-    return f"{description} [taskwatch-secrets {mark}]"
+    return f"{description} [taskwatch-secrets {fingerprint(values, key, function_urn)}]"

@@ -20,9 +20,11 @@ Calls (paths as in the SDK's generated client; names are "functiongraph.<sdk ope
 Behaviour from the API documents and the SDK models: function URN urn:fss:{region}:{project}:function:
 {package}:{name}[:latest]; digest = SHA-512 (hex) of the code zip; user_data / encrypted_user_data are JSON
 text, at most 20 names and 4 KB together; memory sizes and timeout range as documented; dependency version
-etag = MD5 of the zip; max instances -1..1000 (default 400 here); timers: Rate 1-60m / 1-24h / 1-30d or a
-Cron with seconds, user_event under 2 KB. Errors use FunctionGraph's table: 400 FSS.0400, 404 FSS.0404,
-409 FSS.0409, 413 FSS.0413 ({"error_code", "error_msg"}).
+etag = MD5 of the zip as lower-case hex and size = its length in bytes (ListDependencyVersion /
+ShowDependencyVersion: "etag: unique identifier (MD5 checksum)", "size: dependency size"; the documents do
+not name the MD5's form: hex, as OBS writes ETags); max instances -1..1000 (default 400 here); timers: Rate
+1-60m / 1-24h / 1-30d or a Cron with seconds, user_event under 2 KB. Errors use FunctionGraph's table:
+400 FSS.0400, 404 FSS.0404, 409 FSS.0409, 413 FSS.0413 ({"error_code", "error_msg"}).
 
 Decisions where the documents are unclear (the emulator's own choices):
 - Only TIMER triggers exist here; other trigger types are refused with FSS.0400.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -65,29 +68,72 @@ def test_limits_are_enforced(tmp_path: Path, capsys) -> None:
     assert build_layer_tool._report("Python3.10", small, "none") == 0
 
 
+H1, H2, H3 = "1" * 64, "2" * 64, "3" * 64
+
+
 def test_requirement_markers_are_evaluated_for_the_target_python(tmp_path: Path) -> None:
     from ship import requirements
 
     pins = tmp_path / "requirements.txt"
-    pins.write_text('# comment\nrequests==2.34.2  # inline\ndnspython==2.9.2; python_version >= "3.11"\n'
-                    'dnspython==2.8.0; python_version < "3.11"\n')
-    assert requirements.resolve(pins, "3.10") == ["dnspython==2.8.0", "requests==2.34.2"]
-    assert requirements.resolve(pins, "3.12") == ["dnspython==2.9.2", "requests==2.34.2"]
-    pins.write_text("requests>=2\n")
+    pins.write_text(f"# comment\nrequests==2.34.2 \\\n    --hash=sha256:{H1}  # inline\n"
+                    f'dnspython==2.9.2; python_version >= "3.11" --hash=sha256:{H2}\n'
+                    f'dnspython==2.8.0 ; python_full_version < \'3.11\' \\\n    --hash=sha256:{H3} \\\n'
+                    f"    --hash=sha256:{H1}\n    # via foo\n")
+    assert [p.line for p in requirements.resolve(pins, "3.10")] == ["dnspython==2.8.0", "requests==2.34.2"]
+    assert [p.line for p in requirements.resolve(pins, "3.12")] == ["dnspython==2.9.2", "requests==2.34.2"]
+    (old_dns, _) = requirements.resolve(pins, "3.10")
+    assert old_dns.hashes == {H1, H3} and old_dns.hashed_line.endswith(f"--hash=sha256:{H3}")
+    pins.write_text(f"requests>=2 --hash=sha256:{H1}\n")
     with pytest.raises(ValueError, match="pinned"):
         requirements.resolve(pins, "3.10")
-    pins.write_text("six==1.17.0\nsix==1.16.0\n")
+    pins.write_text(f"six==1.17.0 --hash=sha256:{H1}\nsix==1.16.0 --hash=sha256:{H2}\n")
     with pytest.raises(ValueError, match="more than one pin"):
+        requirements.resolve(pins, "3.10")
+    pins.write_text("six==1.17.0\n")
+    with pytest.raises(ValueError, match=r"no --hash for six.*make lock"):
         requirements.resolve(pins, "3.10")
 
 
-def test_repository_pins_resolve_for_every_supported_runtime() -> None:
-    """Each runtime the template may name gets exactly one pin per package (markers where needed)."""
+def test_the_locks_hold_exactly_the_pins_with_hashes() -> None:
+    """layers/requirements.txt is layers/requirements.in with hashes (`make lock` was run after every edit), for
+    every runtime; requirements-dev.txt hashes every line, so `make venv` can install with --require-hashes."""
     from ship import requirements
 
+    source = paths.LAYERS / "requirements.in"
     for runtime in ("Python3.10", "Python3.12"):
-        pins = requirements.resolve(paths.REQUIREMENTS, rt.python_version(runtime))
-        assert any(p.startswith("jsonschema==") for p in pins) and any(p.startswith("rpds-py==") for p in pins)
+        version = rt.python_version(runtime)
+        locked = requirements.resolve(paths.REQUIREMENTS, version)
+        wanted = requirements.resolve(source, version, require_hashes=False)
+        assert {p.key: p.version for p in locked} == {p.key: p.version for p in wanted}, runtime
+        assert all(len(p.hashes) >= 1 for p in locked)
+    dev = requirements.resolve(REPO / "requirements-dev.txt", "3.11")
+    assert {"pytest", "ruff", "uv", "pip-audit", "jsonschema"} <= {p.key for p in dev}
+
+
+def test_a_tampered_cached_wheel_never_reaches_the_layer(build_layer, tmp_path: Path, capsys) -> None:
+    """A wheel in the cache whose bytes differ from every hash the lock lists is refused, and no zip is written."""
+    build_layer("Python3.10")  # fills build/layer/wheels/python3.10 from the lock
+    out = tmp_path / "layer"
+    cache = out / "wheels" / "python3.10"
+    shutil.copytree(paths.LAYER_DIR / "wheels" / "python3.10", cache)
+    (victim,) = cache.glob("six-*.whl")
+    with zipfile.ZipFile(victim, "a") as archive:  # still a valid wheel, with one more module in it
+        archive.writestr("six_backdoor.py", "import os\n")
+    assert build_layer_tool.main(["--runtime", "Python3.10", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert victim.name in err and "refused" in err and "six==1.17.0" in err
+    assert not (out / paths.layer_zip_name("Python3.10")).exists()
+    assert not list(out.glob("staging-*/six_backdoor.py"))
+
+
+def test_a_zip_changed_after_the_build_is_not_taken_as_up_to_date(tmp_path: Path) -> None:
+    stamp, zip_path = tmp_path / "x.zip.inputs.json", tmp_path / "x.zip"
+    zip_path.write_bytes(b"built")
+    inputs = {"runtime": "Python3.10"}
+    stamp.write_text(json.dumps({**inputs, "zip_sha256": hashlib.sha256(b"built").hexdigest()}))
+    assert build_layer_tool._up_to_date(stamp, inputs, zip_path)
+    zip_path.write_bytes(b"replaced")
+    assert not build_layer_tool._up_to_date(stamp, inputs, zip_path)
 
 
 def test_runtimes_and_interpreters() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import zipfile
@@ -11,11 +13,14 @@ from typing import Any
 import pytest
 
 from tests.emulator import CloudEmulator
-from tests.fixtures import AK, BUCKET, SK
+from tests.fixtures import AK, BUCKET, PROJECT, SK
 
 from .conftest import deploy_env, load_tool, mutating, template_copy
 
 deploy = load_tool("deploy")
+from ship import planner  # noqa: E402  (layers/ is on sys.path once conftest ran)
+from ship.fgapi import FunctionGraphApi  # noqa: E402
+from ship.planner import layer_description  # noqa: E402
 
 
 def _small_layer(path: Path, marker: str = "1") -> Path:
@@ -63,7 +68,7 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert all(t["trigger_status"] == "ACTIVE" for t in triggers.values())
     for line in ("create    dependency version taskwatch-deps: Python3.10", "create    function taskwatch: ",
                  "update    max instances taskwatch: default -> 1", "create    timer trigger every-5-minutes: Rate 5m",
-                 "apply: 5 changed"):
+                 "apply: 5 changed", "note      agency taskwatch-agency is not managed by deploy"):
         assert line in out, out
 
     status, out = _run(emu, "plan", template, capsys)
@@ -137,6 +142,58 @@ def test_a_new_layer_creates_a_version_and_an_old_one_is_reused(fg_emulator, cod
     assert emu.functiongraph.function("taskwatch")["depend_version_list"] == [versions[0]["id"]]
 
 
+def test_a_planted_version_with_the_layers_description_is_not_reused(fg_emulator, code_zip, layer, tmp_path,
+                                                                     capsys) -> None:
+    """Whoever may create dependency versions can copy the description (the layer hash is predictable); only
+    FunctionGraph's size and etag (MD5) of the stored file decide whether a version is the local zip."""
+    emu = fg_emulator
+    env = deploy_env(emu)
+    api = FunctionGraphApi(env["TASKWATCH_ENDPOINT_FUNCTIONGRAPH"], PROJECT, AK, SK)
+    label = layer_description(hashlib.sha256(layer.read_bytes()).hexdigest())
+    planted_zip = _small_layer(tmp_path / "planted.zip", "planted code that would run under the agency")
+    planted = api.create_dependency_version("taskwatch-deps", "Python3.10", label,
+                                            file_b64=base64.b64encode(planted_zip.read_bytes()).decode())
+    template = template_copy(tmp_path, code_zip, layer)
+
+    status, out = _run(emu, "plan", template, capsys)
+    assert status == 0 and f"ignore    dependency version taskwatch-deps v{planted['version']}: NOT reused" in out
+    assert "create    dependency version taskwatch-deps" in out
+    status, out = _run(emu, "apply", template, capsys)
+    assert status == 0, out
+    assert mutating(emu)[0] == "functiongraph.create_dependency_version"
+    ours = next(v for v in emu.functiongraph.dependency_versions("taskwatch-deps") if v["id"] != planted["id"])
+    assert emu.functiongraph.function("taskwatch")["depend_version_list"] == [ours["id"]]
+    assert ours["size"] == layer.stat().st_size and ours["etag"] == hashlib.md5(layer.read_bytes()).hexdigest()
+    status, out = _run(emu, "apply", template, capsys)
+    assert status == 0 and mutating(emu) == []  # the genuine version is recognised and reused
+    assert f"taskwatch-deps v{ours['version']}: size {layer.stat().st_size} and MD5 etag match" in out
+
+
+@pytest.mark.parametrize(("etag", "expected"), [
+    ("0123456789abcdef0123456789ABCDEF", "0123456789abcdef0123456789abcdef"),
+    ('"0123456789abcdef0123456789abcdef"', "0123456789abcdef0123456789abcdef"),
+    (base64.b64encode(bytes.fromhex("0123456789abcdef0123456789abcdef")).decode(), "0123456789abcdef0123456789abcdef"),
+    ("", None), ("not-an-md5", None), (None, None), (42, None), ("AAAA", None),
+])
+def test_etag_forms(etag: object, expected: str | None) -> None:
+    assert planner.normalized_etag(etag) == expected
+
+
+def test_a_version_is_reused_only_with_the_same_size_md5_and_runtime(tmp_path: Path) -> None:
+    data = b"zip bytes"
+    art = planner.Artifacts(tmp_path / "c.zip", "0", tmp_path / "l.zip", "0" * 64, len(data),
+                            hashlib.md5(data).hexdigest(), b"k" * 32)
+    good = {"id": "a", "version": 1, "runtime": "Python3.10", "size": len(data), "etag": hashlib.md5(data).hexdigest()}
+
+    class D:
+        runtime = "Python3.10"
+
+    assert planner.reusable_version(D, [good], art) == good  # type: ignore[arg-type]
+    for change in ({"size": len(data) + 1}, {"size": str(len(data))}, {"etag": hashlib.md5(b"x").hexdigest()},
+                   {"runtime": "Python3.12"}, {"etag": None}):
+        assert planner.reusable_version(D, [{**good, **change}], art) is None, change  # type: ignore[arg-type]
+
+
 def test_a_layer_over_10_mb_goes_through_the_state_bucket(fg_emulator, code_zip, tmp_path, capsys) -> None:
     emu = fg_emulator
     big = tmp_path / "big.zip"
@@ -164,7 +221,7 @@ def test_encrypted_variables_are_set_never_printed_and_compared_by_fingerprint(f
     assert status == 0, out
     function = emu.functiongraph.function("taskwatch")
     assert json.loads(function["encrypted_user_data"]) == {"CLOUD_SDK_SK": secret}
-    assert secret not in function["description"] and "[taskwatch-secrets pbkdf2-sha256$" in function["description"]
+    assert secret not in function["description"] and "[taskwatch-secrets hmac-sha256:" in function["description"]
 
     status, out2 = _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=secret)
     assert status == 0 and mutating(emu) == []
@@ -173,6 +230,60 @@ def test_encrypted_variables_are_set_never_printed_and_compared_by_fingerprint(f
     assert "EncryptedVariables (CLOUD_SDK_SK)" in out3
     for text in (out, out2, out3):
         assert secret not in text and SK not in text and AK not in text
+
+
+def _offline_guesses(description: str, urn: str, candidates: list[str]) -> list[str]:
+    """What a reader of the description (function:get) can confirm offline: every construction the project
+    ever published, under every key such a reader could know (none, the AK, the project, the URN)."""
+    import hmac as hmac_module
+    import re
+
+    found = []
+    legacy = re.search(r"pbkdf2-sha256\$(\d+)\$([^$]+)\$([^\]]+)\]", description)
+    modern = re.search(r"hmac-sha256:([A-Za-z0-9_-]{43})\]", description)
+    for value in candidates:
+        canonical = json.dumps({"CLOUD_SDK_SK": value}, sort_keys=True, separators=(",", ":"))
+        if legacy:
+            digest = hashlib.pbkdf2_hmac("sha256", canonical.encode(), base64.b64decode(legacy.group(2)),
+                                         int(legacy.group(1)))
+            found += [value] if base64.b64encode(digest).decode() == legacy.group(3) else []
+        if modern:
+            for known in ("", AK, PROJECT, urn, "taskwatch"):
+                for key in (known.encode(), hashlib.sha256(known.encode()).digest()):
+                    mac = hmac_module.new(key, f"{urn}\n{canonical}".encode(), hashlib.sha256).digest()
+                    found += [value] if base64.urlsafe_b64encode(mac).decode().rstrip("=") == modern.group(1) else []
+    return found
+
+
+def test_the_description_allows_no_offline_guess_of_encrypted_values(fg_emulator, code_zip, layer, tmp_path,
+                                                                     capsys) -> None:
+    """A weak encrypted value must not be confirmable from the description anyone with function:get reads; the
+    deployer (who holds the key) still recognises it, so a second deploy changes nothing."""
+    from ship import redact
+
+    emu = fg_emulator
+    weak = "hunter2"
+    template = template_copy(tmp_path, code_zip, layer, lambda p: p["x-taskwatch"].update(
+        EncryptedVariables={"CLOUD_SDK_SK": "TASKWATCH_DEPLOY_FUNCTION_SK"}))
+    assert _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=weak)[0] == 0
+    function = emu.functiongraph.function("taskwatch")
+    urn = function["func_urn"].removesuffix(":latest")  # the URN deploy addresses the function by
+    dictionary = ["123456", "password", weak, "letmein", "qwerty"]
+    assert _offline_guesses(function["description"], urn, dictionary) == []
+    _, stored = redact.split_description(function["description"])
+    assert redact.matches(stored, {"CLOUD_SDK_SK": weak}, redact.fingerprint_key(SK), urn)  # the deployer can
+    assert not redact.matches(stored, {"CLOUD_SDK_SK": weak}, redact.fingerprint_key("another-deployer-sk"), urn)
+
+    team_key = "a-team-wide-fingerprint-key-of-32-chars!"
+    status, out = _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=weak,
+                       TASKWATCH_DEPLOY_FINGERPRINT_KEY=team_key)
+    assert status == 0 and mutating(emu) == ["functiongraph.update_function_config"]  # another key: resent once
+    assert _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=weak,
+                TASKWATCH_DEPLOY_FINGERPRINT_KEY=team_key)[0] == 0 and mutating(emu) == []
+    assert team_key not in out and weak not in out
+    status, out = _run(emu, "plan", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=weak,
+                       TASKWATCH_DEPLOY_FINGERPRINT_KEY="short")
+    assert status == 1 and "TASKWATCH_DEPLOY_FINGERPRINT_KEY: at least 32 characters" in out
 
 
 def test_refusals_send_nothing(fg_emulator, code_zip, layer, tmp_path, capsys) -> None:
