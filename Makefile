@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults bench layer package plan deploy clean
+.PHONY: venv run test lint faults bench layer package plan deploy clean doctor
 
 venv: $(STAMP)
 
@@ -16,6 +16,10 @@ $(STAMP): requirements-dev.txt layers/requirements.txt
 ## The main job: against the cloud when credentials are set, otherwise against the local emulator.
 run: venv
 	$(PY) -m tests.run_local
+
+## Read-only preflight of a real account (same environment as `make run`): hosts, permissions, bucket, topic.
+doctor: venv
+	$(PY) layers/doctor.py
 
 ## The whole test suite (lint included).
 test: venv
