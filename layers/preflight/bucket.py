@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping
 
 import requests
 from taskwatch.config import Config
@@ -40,12 +41,12 @@ def _code(response: requests.Response) -> str:
     return body[start + 6:end][:64] if 0 <= start < end else ""
 
 
-def encryption(response: requests.Response, body: bytes) -> str:
-    """What the answers say about server-side encryption, in one phrase."""
-    header = response.headers.get("x-obs-server-side-encryption")
-    etag = response.headers.get("ETag", "").strip('"').lower()
+def encryption(headers: Mapping[str, str], body: bytes) -> str:
+    """What a PUT answer's headers say about server-side encryption, in one phrase."""
+    header = headers.get("x-obs-server-side-encryption")
+    etag = headers.get("ETag", "").strip('"').lower()
     if header:
-        key = response.headers.get("x-obs-server-side-encryption-kms-key-id")
+        key = headers.get("x-obs-server-side-encryption-kms-key-id")
         return f"objects are encrypted (x-obs-server-side-encryption: {header}{', a KMS key' if key else ''}); " \
                f"the ETag {'is' if etag == hashlib.md5(body).hexdigest() else 'is not'} the body's MD5"
     if etag and etag != hashlib.md5(body).hexdigest():
@@ -107,7 +108,7 @@ def _probe(store: ObsStore, call: _Call, name: str, host: str) -> list[Row]:
     if isinstance(put, Verdict) or put.status_code != 200:
         verdict = put if isinstance(put, Verdict) else obs_error("obs.put", put.status_code, _code(put))
         return [Row(verdict.status, f"{name}: write", host, f"{probe}: {verdict.detail}", verdict.fix)]
-    rows.append(Row(OK, f"{name}: write", host, f"{probe}: written; {encryption(put, body)}"))
+    rows.append(Row(OK, f"{name}: write", host, f"{probe}: written; {encryption(put.headers, body)}"))
     got = call("GET", probe)
     if isinstance(got, Verdict) or got.status_code != 200:
         verdict = got if isinstance(got, Verdict) else obs_error("obs.get", got.status_code, _code(got))
