@@ -262,3 +262,11 @@ def test_every_function_call_s_action_is_in_the_agency_policy(doctor: Any) -> No
     for call, action in IAM_ACTIONS.items():
         if call not in PREFLIGHT_ONLY:
             assert f'"{action}"' in policy, call
+
+
+def test_make_doctor_exists_and_the_readme_says_how_to_read_it() -> None:
+    makefile = (LAYERS.parent / "Makefile").read_text()
+    phony = next(line for line in makefile.splitlines() if line.startswith(".PHONY:"))
+    assert "\ndoctor: venv\n\t$(PY) layers/doctor.py\n" in makefile and "doctor" in phony.split()
+    readme = (LAYERS.parent / "README.md").read_text()
+    assert "## Preflight: `make doctor`" in readme and "fix:" in readme
