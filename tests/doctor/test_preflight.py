@@ -219,7 +219,10 @@ def test_unreachable_host_and_a_host_that_serves_another_api(env: dict[str, str]
                                                              run_doctor: Callable[[], Outcome]) -> None:
     monkeypatch.setenv("TASKWATCH_ENDPOINT_DDS", "http://127.0.0.1:9")  # discard port: nothing listens
     monkeypatch.setenv("TASKWATCH_ENDPOINT_TAURUSDB", emulator.endpoints["smn"])
+    monkeypatch.setenv("TASKWATCH_ENDPOINT_OBS", "http://127.0.0.1:9")
     outcome = run_doctor()
+    [bucket] = outcome.rows(f"state bucket {BUCKET}")
+    assert bucket.startswith("FAIL") and "ConnectionError" in bucket and "fix: cannot connect" in bucket
     [dds] = outcome.rows(row_name("dds", "list"))
     assert dds.startswith("FAIL") and "127.0.0.1:9" in dds and "fix: cannot connect" in dds
     [taurus] = outcome.rows(row_name("taurusdb", "list"))
@@ -270,3 +273,13 @@ def test_make_doctor_exists_and_the_readme_says_how_to_read_it() -> None:
     assert "\ndoctor: venv\n\t$(PY) layers/doctor.py\n" in makefile and "doctor" in phony.split()
     readme = (LAYERS.parent / "README.md").read_text()
     assert "## Preflight: `make doctor`" in readme and "fix:" in readme
+
+
+def test_a_local_state_file_is_a_warning_and_no_bucket_is_called(env: dict[str, str], emulator: CloudEmulator,
+                                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+                                                                 run_doctor: Callable[[], Outcome]) -> None:
+    monkeypatch.setenv("TASKWATCH_STATE_URI", f"file://{tmp_path}/state.json")
+    outcome = run_doctor()
+    [row] = outcome.rows("a local file (")
+    assert row.startswith("WARN") and "fix: use obs://bucket/key" in row
+    assert not [r for r in emulator.requests if r["service"] == "obs"] and list(tmp_path.iterdir()) == []
