@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults bench layer package plan deploy clean lock audit
+.PHONY: venv run test lint faults bench layer package plan deploy clean lock audit doctor
 
 ## Installs exactly the locked files: every one is checked against its sha256 in requirements-dev.txt.
 venv: $(STAMP)
@@ -30,6 +30,10 @@ audit: venv
 ## The main job: against the cloud when credentials are set, otherwise against the local emulator.
 run: venv
 	$(PY) -m tests.run_local
+
+## Read-only preflight of a real account (same environment as `make run`): hosts, permissions, bucket, topic.
+doctor: venv
+	$(PY) layers/doctor.py
 
 ## The whole test suite (lint included).
 test: venv

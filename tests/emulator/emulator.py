@@ -235,6 +235,10 @@ class CloudEmulator:
     def smn_messages(self) -> list[dict[str, Any]]:
         return self._smn.snapshot()
 
+    def smn_subscribe(self, topic_urn: str, protocol: str, endpoint: str, status: int = 1) -> str:
+        """Add a subscription to a topic (status 1: confirmed, 0: unconfirmed); returns its URN."""
+        return self._smn.subscribe(topic_urn, protocol, endpoint, status)
+
     @property
     def errors(self) -> list[str]:
         """Tracebacks of emulator bugs (should stay empty)."""

@@ -1,8 +1,10 @@
-"""OBS objects over plain HTTP, path style: GET/HEAD/PUT/DELETE /{bucket}/{key}.
+"""OBS objects over plain HTTP, path style: GET/HEAD/PUT/DELETE /{bucket}/{key}, and HEAD /{bucket} (HeadBucket).
 
 Why: the function keeps its state in one OBS object using its own header signature; the emulator checks
 that signature against an independent oracle (esdk-obs-python's Authentication, a TEST-only dependency)
 and implements the conditional reads the function relies on (If-Match 412, If-None-Match 304).
+HeadBucket answers 200 with x-obs-bucket-location (the emulator's region) and x-obs-storage-class, or 404
+without a body (a HEAD answer has none), as the OBS API reference documents.
 PUT documents no If-Match, so PUT ignores conditional headers (there is no compare-and-swap write).
 """
 
@@ -119,16 +121,19 @@ class Obs(Service):
     def route(self, req: Request) -> Route | None:
         call = _CALLS.get(req.method)
         segments = req.raw_path.split("/")
-        if call is None or len(segments) < 3 or not segments[1]:
+        if call is None or len(segments) < 2 or not segments[1]:
             return None
         bucket = req.segments[0]
         key = "/".join(req.segments[1:])
         if not key:
-            return None
+            # HEAD /{bucket} (or /{bucket}/): HeadBucket; no other bucket-level API is emulated.
+            return Route("obs.head_bucket", {"bucket": bucket, "key": ""}) if req.method == "HEAD" else None
         return Route(call, {"bucket": bucket, "key": key})
 
     def unknown_api(self, req: Request) -> Response:
-        return xml_error(405, "MethodNotAllowed", "The emulator only serves object GET/HEAD/PUT/DELETE.")
+        return xml_error(
+            405, "MethodNotAllowed", "The emulator only serves object GET/HEAD/PUT/DELETE and bucket HEAD."
+        )
 
     def authenticate(self, req: Request, route: Route) -> Response | None:
         date_text = req.header("x-obs-date") or req.header("Date")
@@ -190,6 +195,9 @@ class Obs(Service):
         bucket, key = route.params["bucket"], route.params["key"]
         if bucket not in self.store.buckets:
             return xml_error(404, "NoSuchBucket", "The specified bucket does not exist.", BucketName=bucket)
+        if route.call == "obs.head_bucket":
+            return Response(status=200, headers=[("x-obs-bucket-location", self.emu.region),
+                                                 ("x-obs-storage-class", "STANDARD")])
         if req.method == "PUT":
             return self._put(req, bucket, key)
         if req.method == "DELETE":

@@ -1,4 +1,5 @@
-"""SMN PublishMessage: POST /v2/{project_id}/notifications/topics/{topic_urn}/publish.
+"""SMN PublishMessage: POST /v2/{project_id}/notifications/topics/{topic_urn}/publish, and
+ListSubscriptionsByTopic: GET /v2/{project_id}/notifications/topics/{topic_urn}/subscriptions (read-only).
 
 Why: the function's notifications must respect the documented limits (subject <= 512 bytes, message
 <= 256 KB, message_structure a JSON object with "default", valid message attributes); the emulator
@@ -9,6 +10,13 @@ Error bodies follow SMN's documented exception response {"request_id", "code", "
 reads "code"/"message" into error_code/error_msg). Codes: SMN.0006 topic not found (404), SMN.0021
 message_structure invalid and SMN.0024 content invalid come from SMN's error-code table; SMN.0007
 (subject), SMN.0009 (time_to_live) and SMN.0010 (message_attributes) are the emulator's own choices.
+
+ListSubscriptionsByTopic (API reference "Querying Subscriptions of a Specified Topic"): offset from 0
+(default 0), limit 1-100 (default 100), answer {"request_id", "subscription_count", "subscriptions": [
+{topic_urn, protocol, subscription_urn, owner, endpoint, remark, status}]}, in the order they were added.
+status: 0 unconfirmed, 1 confirmed, 2 no confirmation needed, 3 canceled, 4 deleted. A topic has no
+subscriptions until a test adds some with CloudEmulator.smn_subscribe(). Bad offset/limit: 400 SMN.0024
+(the emulator's choice of code).
 """
 
 from __future__ import annotations
@@ -68,6 +76,7 @@ class Smn(GatewayService):
         super().__init__(emu)
         self._lock = threading.Lock()
         self.messages: list[dict[str, Any]] = []
+        self.subscriptions: dict[str, list[dict[str, Any]]] = {}
 
     def route(self, req: Request) -> Route | None:
         segments = req.segments
@@ -81,6 +90,16 @@ class Smn(GatewayService):
             and segments[4]
         ):
             return Route("smn.publish", {"project_id": segments[1], "topic_urn": segments[4]})
+        if (
+            req.method == "GET"
+            and len(segments) == 6
+            and segments[0] == "v2"
+            and segments[2:4] == ["notifications", "topics"]
+            and segments[5] == "subscriptions"
+            and segments[1]
+            and segments[4]
+        ):
+            return Route("smn.subscriptions", {"project_id": segments[1], "topic_urn": segments[4]})
         return None
 
     def is_list(self, call: str) -> bool:
@@ -90,6 +109,8 @@ class Smn(GatewayService):
         return b'{"request_id": "'
 
     def handle(self, req: Request, route: Route) -> Response:
+        if route.call == "smn.subscriptions":
+            return self._subscriptions(req, route)
         project_id = route.params["project_id"]
         topic_urn = route.params["topic_urn"]
         try:
@@ -113,6 +134,30 @@ class Smn(GatewayService):
             )
         return json_response(200, {"request_id": request_id, "message_id": message_id})
 
+    def _subscriptions(self, req: Request, route: Route) -> Response:
+        topic_urn = route.params["topic_urn"]
+        try:
+            self._check_topic(route.params["project_id"], topic_urn)
+            offset = _query_int(req.query(), "offset", 0, 0, 2_147_483_647)
+            limit = _query_int(req.query(), "limit", 100, 1, 100)
+        except SmnError as exc:
+            return smn_error(exc.status, exc.code, exc.message)
+        with self._lock:
+            every = [dict(s) for s in self.subscriptions.get(topic_urn, [])]
+        return json_response(200, {"request_id": uuid.uuid4().hex, "subscription_count": len(every),
+                                   "subscriptions": every[offset:offset + limit]})
+
+    def subscribe(self, topic_urn: str, protocol: str, endpoint: str, status: int = 1) -> str:
+        """Add a subscription to a topic (test setup); returns its subscription_urn."""
+        if topic_urn not in self.emu.topic_urns:
+            raise KeyError(f"unknown topic {topic_urn!r}")
+        urn = f"{topic_urn}:{uuid.uuid4().hex}"
+        record = {"topic_urn": topic_urn, "protocol": protocol, "subscription_urn": urn,
+                  "owner": topic_urn.split(":")[3], "endpoint": endpoint, "remark": "", "status": status}
+        with self._lock:
+            self.subscriptions.setdefault(topic_urn, []).append(record)
+        return urn
+
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(m) for m in self.messages]
@@ -126,6 +171,15 @@ class Smn(GatewayService):
         urn_project = parts[3] if len(parts) == 5 else None
         if topic_urn not in self.emu.topic_urns or (urn_project is not None and urn_project != project_id):
             raise SmnError(404, "SMN.0006", "Topic not found.")
+
+
+def _query_int(query: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    text = query.get(name)
+    if text is None or text == "":
+        return default
+    if not isinstance(text, str) or not text.isdigit() or not low <= int(text) <= high:
+        raise SmnError(400, "SMN.0024", f"Parameter: {name} is invalid ({low}-{high}).")
+    return int(text)
 
 
 def _parse_body(raw: bytes) -> dict[str, Any]:

@@ -118,3 +118,13 @@ def test_chunked_upload_is_read_whole(emu: CloudEmulator) -> None:
     put = obs_request(emu, "PUT", BUCKET, "chunked.json", data=iter([b'{"a": ', b"1}"]))
     assert put.status_code == 200 and put.request.headers.get("Transfer-Encoding") == "chunked"
     assert emu.obs_objects[(BUCKET, "chunked.json")] == b'{"a": 1}'
+
+
+def test_head_bucket_answers_location_or_404_without_body(emu: CloudEmulator) -> None:
+    head = obs_request(emu, "HEAD", BUCKET, "")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["x-obs-bucket-location"] == emu.region
+    missing = obs_request(emu, "HEAD", "other-bucket", "")
+    assert missing.status_code == 404 and missing.content == b""
+    assert obs_request(emu, "HEAD", BUCKET, "", sk="wrong-secret").status_code == 403
+    assert [r["call"] for r in emu.requests] == ["obs.head_bucket"] * 3

@@ -119,3 +119,27 @@ def test_sms_advice_is_flagged_not_refused(emu: CloudEmulator) -> None:
     assert warnings[1] and warnings[1][0].startswith("sms_brackets")
     assert warnings[2] and "message" in warnings[2][0]
     assert warnings[3] == []
+
+
+def test_subscriptions_of_a_topic_are_listed_by_offset_and_limit(emu: CloudEmulator) -> None:
+    from huaweicloudsdksmn.v2 import ListSubscriptionsByTopicRequest
+
+    topic = emu.topic_urns[0]
+    smn = client(emu, "smn")
+    empty = smn.list_subscriptions_by_topic(ListSubscriptionsByTopicRequest(topic_urn=topic))
+    assert empty.subscription_count == 0 and empty.subscriptions == []
+    first = emu.smn_subscribe(topic, "email", "ops@example.com")
+    emu.smn_subscribe(topic, "sms", "+8613800000000", status=0)
+    both = smn.list_subscriptions_by_topic(ListSubscriptionsByTopicRequest(topic_urn=topic))
+    assert both.subscription_count == 2
+    assert [(s.protocol, s.status) for s in both.subscriptions] == [("email", 1), ("sms", 0)]
+    assert both.subscriptions[0].subscription_urn == first
+    second = smn.list_subscriptions_by_topic(ListSubscriptionsByTopicRequest(topic_urn=topic, offset=1, limit=1))
+    assert second.subscription_count == 2 and [s.protocol for s in second.subscriptions] == ["sms"]
+    with pytest.raises(ClientRequestException) as unknown:
+        smn.list_subscriptions_by_topic(ListSubscriptionsByTopicRequest(topic_urn=topic + "x"))
+    assert unknown.value.status_code == 404 and unknown.value.error_code == "SMN.0006"
+    with pytest.raises(ClientRequestException) as bad_limit:
+        smn.list_subscriptions_by_topic(ListSubscriptionsByTopicRequest(topic_urn=topic, limit=0))
+    assert bad_limit.value.status_code == 400
+    assert emu.smn_messages == [] and emu.request_counts()["smn.subscriptions"] == 5
