@@ -1,4 +1,7 @@
-"""FunctionGraph entry point: parse the event, load the configuration, run, return the summary."""
+"""FunctionGraph entry point: parse the event, load the configuration, run, return the summary.
+
+A run that could not do its job ends with outcome "failed": the handler logs the summary, then raises
+RunFailed, so FunctionGraph counts an error (a returned summary would count as a success)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from typing import Any
 from taskwatch.config import config_keys, load_config
 from taskwatch.credentials import resolve_credentials
 from taskwatch.deadline import Deadline
-from taskwatch.errors import TaskwatchError
+from taskwatch.errors import RunFailed, TaskwatchError
 from taskwatch.event import parse_event
 from taskwatch.logs import SECRET_FILTER, get_logger, log_summary
 from taskwatch.run import run
-from taskwatch.sanitize import scrub
+from taskwatch.sanitize import one_line, scrub
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -35,7 +38,16 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         summary = {"outcome": "failed", "errors": [f"internal error: {type(exc).__name__}: {text}"],
                    "error_type": type(exc).__name__}
     log_summary(log, summary)
+    if summary.get("outcome") == "failed":
+        raise RunFailed(_failure_reason(summary), summary)
     return summary
+
+
+def _failure_reason(summary: dict[str, Any]) -> str:
+    """The one line FunctionGraph shows for the failed invocation: why the run could not do its job."""
+    errors = [str(e) for e in summary.get("errors") or []]
+    reason = next((e for e in errors if e.startswith("state not saved")), errors[0] if errors else "run failed")
+    return one_line(scrub(reason, SECRET_FILTER.secrets), 300)
 
 
 def _environment(context: Any) -> dict[str, str]:
