@@ -63,6 +63,9 @@ class Config:
     log_level: str = "INFO"
     allow_foreign_endpoints: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # Every target the environment configures, before a trigger's user_event narrowed them (None: unknown).
+    # Runs forget per-source data only of sources outside it: a shard never erases another shard's.
+    all_targets: tuple[Target, ...] | None = None
 
     def endpoint(self, service: str, region: str) -> str:
         """The base URL of a service in a region (may carry a path prefix, e.g. the legacy /mysql)."""
@@ -221,7 +224,14 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
             check_endpoint(key, endpoints[service], allow_foreign)
 
     obs_region = values.get("TASKWATCH_OBS_REGION") or (topic.split(":")[2] if topic else targets[0].region)
+    all_targets: tuple[Target, ...] | None = targets
+    if overrides:
+        try:
+            all_targets = load_config(environ).targets
+        except ConfigError:
+            all_targets = None  # the environment alone is incomplete: no source is known to be unconfigured
     return Config(
+        all_targets=all_targets,
         targets=targets,
         topic_urn=topic,
         state_uri=get("TASKWATCH_STATE_URI"),
