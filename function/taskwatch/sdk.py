@@ -28,7 +28,7 @@ class DeadlineHttpConfig(HttpConfig):
     passes `timeout=self._config.timeout` to requests), so a property here gives every call, on every
     thread, the connect and read timeouts of the moment it is sent, with no lock and no SDK internals
     touched: the client is built with this config through the public ClientBuilder.with_http_config.
-    tests/test_call_timeouts.py checks that the installed SDK still reads it per request."""
+    tests/guarantees/test_call_timeouts.py checks that the installed SDK still reads it per request."""
 
     def __init__(self, deadline: Deadline, wanted: float, keep: float | None = None) -> None:
         self._deadline = deadline
