@@ -32,7 +32,7 @@ from .logs import get_logger
 from .messages import Message, alert_message, notice_message
 from .publish import SmnPublisher
 from .retry import RetryPolicy
-from .sanitize import one_line
+from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
 from .state import StateStore, open_store
 from .state.document import State
@@ -143,7 +143,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             reports[source].ok, reports[source].error = False, str(exc)
             continue
         except Exception as exc:  # a defect in building one client: that source failed, the others go on
-            reports[source].ok, reports[source].error = False, internal_error(exc)
+            reports[source].ok, reports[source].error = False, internal_error(exc, ctx)
             continue
         centers[source] = center
         jobs.extend((center, status) for status in statuses_to_list(ctx.config, service))
@@ -155,7 +155,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
         except (SourceError, OutOfTime) as exc:
             return center.source, None, exc
         except Exception as exc:  # contained: recorded against this source, the others go on
-            return center.source, None, SourceError(internal_error(exc), kind="internal")
+            return center.source, None, SourceError(internal_error(exc, ctx), kind="internal")
 
     tasks: list[Task] = []
     violations: list[Violation] = []
@@ -181,8 +181,9 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
     return tasks, list(reports.values()), violations, centers
 
 
-def internal_error(exc: BaseException) -> str:
-    return f"internal error: {type(exc).__name__}: {one_line(str(exc), 200)}"
+def internal_error(exc: BaseException, ctx: RunContext) -> str:
+    """One scrubbed line for an unforeseen exception contained to one source, task or detail."""
+    return f"internal error: {type(exc).__name__}: {one_line(scrub(str(exc), ctx.credentials.secrets()), 200)}"
 
 
 def shard_key(ctx: RunContext) -> str:
@@ -226,7 +227,7 @@ def observe_each(ctx: RunContext, state: State, tasks: list[Task],
         try:
             found = decide.observe(state, (task,), ctx.config, ctx.now)
         except Exception as exc:
-            violations.append(Violation(task.source, "handle", f"task {task.key}"[:300], internal_error(exc),
+            violations.append(Violation(task.source, "handle", f"task {task.key}"[:300], internal_error(exc, ctx),
                                         task.id))
             continue
         total.failures_seen += found.failures_seen
@@ -251,7 +252,7 @@ def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
         except (SourceError, OutOfTime) as exc:
             return key, None, [], f"detail of {key}: {exc}"
         except Exception as exc:  # contained: the alert goes out with what the list said
-            return key, None, [], f"detail of {key}: {internal_error(exc)}"
+            return key, None, [], f"detail of {key}: {internal_error(exc, ctx)}"
 
     violations: list[Violation] = []
     errors: list[str] = []
@@ -263,7 +264,7 @@ def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
                 try:
                     decide.apply_detail(state, task)
                 except Exception as exc:
-                    errors.append(f"detail of {_key}: {internal_error(exc)}")
+                    errors.append(f"detail of {_key}: {internal_error(exc, ctx)}")
                     continue
                 done += 1
             elif error:
