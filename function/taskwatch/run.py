@@ -178,7 +178,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             report.complete = report.complete and listing.complete
             report.anomalies.extend(listing.anomalies)
     advance_cursor(ctx, state, [r for r in reports.values() if r.skipped])
-    return tasks, list(reports.values()), violations, centers
+    return tasks, [reports[source] for source in by_name], violations, centers  # reported in configured order
 
 
 def internal_error(exc: BaseException, ctx: RunContext) -> str:
