@@ -10,8 +10,8 @@ What the commit needs, in calls (each bounded by the time left, see run.commit):
 lease GET + PUT + settle (<= 1 s) + GET back, the state's ETag re-check GET, the SMN publishes, the state
 PUT, then the lease release (GET + PUT, skipped when time is short: the lease then expires by itself).
 COMMIT_RESERVE is that sum at a few seconds per call; the default TASKWATCH_RESERVE (15 s) covers it.
-A smaller TASKWATCH_RESERVE shrinks the margins the state calls keep in proportion (`scale`): the save is
-still attempted last and bounded, but the commit's calls then have less time each.
+A smaller TASKWATCH_RESERVE shrinks the time the lease calls keep for the save in proportion (`scale`); the
+final margin stays 1 s (half the reserve below 2 s). The save is still attempted last and bounded.
 """
 
 from __future__ import annotations
@@ -49,13 +49,14 @@ class Deadline:
 
     @property
     def final_margin(self) -> float:
-        """Kept after the save, for the handler to log its summary and return."""
-        return FINAL_MARGIN * self.scale
+        """Kept after the save, for the handler to log its summary and return (never scaled below 1 s,
+        unless the whole reserve is under 2 s)."""
+        return min(FINAL_MARGIN, self.reserve / 2)
 
     @property
     def lease_keep(self) -> float:
         """Kept by the lease and state re-check calls: the save's PUT and the final margin."""
-        return (FINAL_MARGIN + OBS_CALL) * self.scale
+        return self.final_margin + OBS_CALL * self.scale
 
     def remaining(self) -> float:
         """Seconds until the platform stops the invocation (infinite locally)."""
