@@ -1,4 +1,7 @@
-"""FunctionGraph entry point: parse the event, load the configuration, run, return the summary."""
+"""FunctionGraph entry point: parse the event, load the configuration, run, return the summary.
+
+A run that could not do its job ends with outcome "failed": the handler logs the summary, then raises
+RunFailed, so FunctionGraph counts an error (a returned summary would count as a success)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 from taskwatch.config import config_keys, load_config
 from taskwatch.credentials import resolve_credentials
 from taskwatch.deadline import Deadline
-from taskwatch.errors import TaskwatchError
+from taskwatch.errors import RunFailed, TaskwatchError
 from taskwatch.event import parse_event
 from taskwatch.logs import get_logger, log_summary
 from taskwatch.run import run
@@ -39,7 +42,16 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
                    "error_type": type(exc).__name__}
     summary = SCRUBBER.data(summary)  # what is logged is what is returned
     log_summary(log, summary)
+    if summary.get("outcome") == "failed":
+        raise RunFailed(_failure_reason(summary), summary)
     return summary
+
+
+def _failure_reason(summary: dict[str, Any]) -> str:
+    """The one line FunctionGraph shows for the failed invocation: why the run could not do its job."""
+    errors = [str(e) for e in summary.get("errors") or []]
+    reason = next((e for e in errors if e.startswith("state not saved")), errors[0] if errors else "run failed")
+    return one_line(SCRUBBER(reason), 300)
 
 
 def _environment(context: Any) -> dict[str, str]:

@@ -17,14 +17,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "function"))
 
 from index import handler
+from taskwatch.errors import RunFailed
 
 from tests.emulator import CloudEmulator
 from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC, FakeContext, timer_event
 
 
+def invoke(context: FakeContext | None) -> dict:
+    """One invocation; a failed run raises RunFailed (FunctionGraph counts an error): show it, keep going."""
+    try:
+        return handler(timer_event(), context)
+    except RunFailed as failed:
+        print(f"The handler raised RunFailed (FunctionGraph would count an error): {failed}")
+        return failed.summary
+
+
 def against_cloud() -> int:
     print("Credentials and a target found in the environment: one real invocation against the cloud.")
-    summary = handler(timer_event(), None)
+    summary = invoke(None)
     return 0 if summary.get("outcome") in ("ok", "degraded") else 1
 
 
@@ -40,7 +50,7 @@ def against_emulator() -> int:
         print(f"Emulator: {json.dumps(emu.endpoints)}\nState: obs://{BUCKET}/taskwatch/state.json "
               f"(scratch {scratch})\n")
         print("=== run 1 ===")
-        first = handler(timer_event(), FakeContext(budget_ms=120_000))
+        first = invoke(FakeContext(budget_ms=120_000))
         published = list(emu.smn_messages)
         print(f"\nRun 1 published {len(published)} message(s) to SMN:")
         for number, message in enumerate(published, 1):
@@ -50,7 +60,7 @@ def against_emulator() -> int:
             print(structure["email"])
             print(f"--- SMS: {structure['sms']}")
         print("\n=== run 2 ===")
-        second = handler(timer_event(), FakeContext(budget_ms=120_000))
+        second = invoke(FakeContext(budget_ms=120_000))
         new = len(emu.smn_messages) - len(published)
         print(f"\nRun 2 published {new} new message(s): {'nothing new, as expected' if new == 0 else 'UNEXPECTED'}")
         state = emu.obs_objects.get((BUCKET, "taskwatch/state.json"), b"")

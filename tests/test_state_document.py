@@ -30,7 +30,7 @@ def test_round_trip_keeps_everything() -> None:
 @pytest.mark.parametrize(("mangle", "reason"), [
     (lambda data: data[: len(data) // 2], "not JSON"),
     (lambda data: data.replace(b'"name":"n"', b'"name":"m"'), "checksum"),
-    (lambda data: data.replace(b'"version":1', b'"version":2'), "schema"),
+    (lambda data: data.replace(b'"version":2', b'"version":9'), "format version 9"),
     (lambda data: b'{"hello": "world"}', "schema"),
     (lambda data: b"\xff\xfe", "not JSON"),
 ])

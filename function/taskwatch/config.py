@@ -68,6 +68,9 @@ class Config:
     log_level: str = "INFO"
     allow_foreign_endpoints: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # Every target the environment configures, before a trigger's user_event narrowed them (None: unknown).
+    # Runs forget per-source data only of sources outside it: a shard never erases another shard's.
+    all_targets: tuple[Target, ...] | None = None
 
     def endpoint(self, service: str, region: str) -> str:
         """The base URL of a service in a region (may carry a path prefix, e.g. the legacy /mysql)."""
@@ -220,7 +223,9 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
     obs_region = values.get("TASKWATCH_OBS_REGION") or (
         environment_topic.split(":")[2] if environment_topic else watched[0].region)
     heartbeat = narrowing.heartbeat if narrowing.heartbeat is not None else get("TASKWATCH_HEARTBEAT")
+    all_targets = watched  # every source the environment configures, before the trigger narrowed them
     return Config(
+        all_targets=all_targets,
         targets=targets,
         topic_urn=topic,
         state_uri=state_uri,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from .messages import Alert, AlertItem
 from .messages.console import task_center_url
 from .sanitize import clean
 from .secrets_scrub import SCRUBBER
-from .state.document import State
+from .state.document import State, entry_source
 from .tasks import Task
 from .timeutil import from_iso, iso
 
@@ -142,12 +142,14 @@ def apply_detail(state: State, task: Task) -> None:
     entry.update(keep, first_seen=first_seen, detailed=True)
 
 
-def give_up(state: State, config: Config, now: datetime) -> list[str]:
-    """Alerts that kept failing to publish for longer than TASKWATCH_GIVE_UP_AFTER."""
+def give_up(state: State, config: Config, now: datetime, owns: Callable[[str], bool] | None = None) -> list[str]:
+    """Alerts that kept failing to publish for longer than TASKWATCH_GIVE_UP_AFTER (of `owns` sources)."""
     horizon = now - timedelta(seconds=config.give_up_after)
     given: list[str] = []
     for key, entry in state.tasks.items():
         since = from_iso(entry.get("pending_since"))
+        if owns is not None and not owns(entry_source(entry)):
+            continue
         if entry.get("alert") and since is not None and since < horizon:
             entry.update(alert=None, gave_up_at=iso(now))
             given.append(key)
@@ -164,11 +166,15 @@ def _item(key: str, entry: dict[str, Any]) -> AlertItem:
     )
 
 
-def plan_alerts(state: State, config: Config, run_id: str) -> tuple[list[Alert], int]:
+def plan_alerts(state: State, config: Config, run_id: str,
+                owns: Callable[[str], bool] | None = None) -> tuple[list[Alert], int]:
     """One alert per (target, service), oldest first, at most TASKWATCH_MAX_MESSAGES_PER_RUN; within one,
-    TASKWATCH_MAX_ALERTS_PER_MESSAGE listed and the rest counted. Returns (alerts, groups left waiting)."""
+    TASKWATCH_MAX_ALERTS_PER_MESSAGE listed and the rest counted. Returns (alerts, groups left waiting).
+    Only alerts of `owns` sources (None: all): a shard publishes its own sources' alerts, not another's."""
     groups: dict[tuple[str, str, str], list[tuple[str, dict[str, Any]]]] = {}
     for key, entry in state.tasks.items():
+        if owns is not None and not owns(entry_source(entry)):
+            continue
         if entry.get("alert") in ("failed", "stuck"):
             groups.setdefault((entry["region"], entry["project_id"], entry["service"]), []).append((key, entry))
 

@@ -56,3 +56,15 @@ class PublishError(TaskwatchError):
 
 class StateError(TaskwatchError):
     """The state object could not be read or written."""
+
+
+class RunFailed(TaskwatchError):
+    """The run could not do its job (state unreadable or unsaved, configuration invalid, an internal error).
+
+    The handler raises it after logging the summary, so FunctionGraph counts the invocation as an error: the
+    platform's error metric (and an alarm on it) then shows what no message of the run itself could say.
+    The text is one scrubbed line; `summary` is the run's summary, for local callers and tests."""
+
+    def __init__(self, reason: str, summary: dict) -> None:
+        super().__init__(reason)
+        self.summary = summary

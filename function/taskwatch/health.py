@@ -4,6 +4,7 @@ heartbeat tells subscribers the function itself still runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .sanitize import clean
@@ -40,7 +41,8 @@ def heartbeat_due(state: State, every_seconds: float, now: datetime) -> bool:
     return last is None or now - last >= timedelta(seconds=every_seconds)
 
 
-def forget_unwatched(state: State, watched: set[str]) -> None:
-    """Drop health of sources no longer configured, so the state does not grow with old targets."""
-    for source in [s for s in state.sources if s not in watched]:
+def forget_unowned(state: State, owns: Callable[[str], bool], watched: set[str]) -> None:
+    """Drop the health of sources no longer configured at all, so the state does not grow with old targets.
+    Sources another trigger watches (a shard on the same state) are kept: only their own runs change them."""
+    for source in [s for s in state.sources if s not in watched and owns(s)]:
         del state.sources[source]

@@ -4,11 +4,17 @@ Timer runs overlap when one runs longer than the period, and FunctionGraph retri
 invocations. Two runs that both publish the same failure would send it twice. Before publishing, a run:
 
 1. takes a lease: reads the lease object next to the state; if another run holds an unexpired lease, it
-   stops. Otherwise it writes its own (owner = run ID, expiry = its remaining time), waits a moment for a
+   stops. Otherwise it writes its own (owner = run ID, expiry = the clock when the lease is taken plus the
+   invocation's remaining time: the moment FunctionGraph stops this run), waits a moment for a
    concurrent writer to land (settle_time), and reads the lease back: only the run whose lease is read
    back goes on;
 2. re-checks the state: the state's ETag must still be the one this run started from; if another run has
    saved in between, this run stops without publishing (the next run starts from that run's state).
+
+What it cannot do, on a store without compare-and-swap: two runs whose lease writes land within the settle
+time of each other's read-back can both read their own lease back; and a run that takes the lease after
+another's expired one (a run frozen past its invocation's end) can overlap it. The ETag re-check narrows
+both; MaxInstances 1 on the function (template.yaml) is the first guard, the lease the second.
 
 Runs with nothing to publish take no lease and write the state only when its content changed, after the
 same ETag check, so a steady run costs one OBS read and no write.

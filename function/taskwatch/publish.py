@@ -76,7 +76,7 @@ class SmnPublisher:
         from huaweicloudsdksmn.v2.smn_client import SmnClient
 
         self.client = build_client(SmnClient, endpoint, project_id, credentials,
-                                   deadline.read_timeout(config.http_timeout, keep=SAVE_RESERVE))
+                                   config.http_timeout, deadline=deadline, keep=SAVE_RESERVE)
         self.deadline = deadline
         self.policy = policy
 

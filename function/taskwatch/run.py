@@ -3,12 +3,20 @@
 The order is the guarantee: a failure is marked notified only after SMN accepted its message, and the
 state is saved last. A run that dies between an accepted publish and the save repeats that message on the
 next run (the one duplicate the design allows; the message's dedup key identifies it).
+
+Containment: an exception while handling one record, page, task or source is recorded against it (a
+violation with its path, or a source error) and the rest goes on. Shards: a run changes per-source data
+(health, pending alerts, give-up, pruning) only for the sources it watches, and for sources no longer
+configured at all; another trigger's sources on the same state are left as they are.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,14 +25,14 @@ from typing import Any
 from . import decide, health
 from .config import Config
 from .credentials import Credentials, registered
-from .deadline import Deadline
+from .deadline import OBS_CALL, Deadline
 from .errors import OutOfTime, PublishError, SourceError, StateError, TaskwatchError
 from .lease import Lease, lease_term
 from .logs import get_logger
 from .messages import Message, alert_message, notice_message
 from .publish import SmnPublisher
 from .retry import RetryPolicy
-from .sanitize import one_line
+from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
 from .state import StateStore, open_store
 from .state.document import State
@@ -34,6 +42,9 @@ from .timeutil import iso, utcnow
 VIOLATION_SAMPLES = 20
 PUBLISH_WORKERS = 4  # SMN publishes in flight at once
 CLOCK_SKEW = timedelta(minutes=5)
+MAX_CURSORS = 100  # reading-order cursors kept (one per set of watched sources)
+GIVEN_UP_TEXT = 3000  # characters of task keys listed in a "given up" notice (its text holds 4000)
+CUT_SHORT = "not read completely: the run's time ran out first (cut short by the deadline)"
 
 
 @dataclass
@@ -44,7 +55,7 @@ class SourceReport:
     tasks: int = 0
     pages: int = 0
     error: str | None = None
-    skipped: bool = False
+    skipped: bool = False  # cut short by the deadline: counts towards "monitor blind" like a failure
     anomalies: list[str] = field(default_factory=list)
 
 
@@ -54,9 +65,33 @@ class RunContext:
     credentials: Credentials
     deadline: Deadline
     run_id: str
-    now: datetime
+    now: datetime  # the run's start: every decision of the run uses this one instant
     policy: RetryPolicy
     log: Any
+    clock: Callable[[], datetime] = utcnow  # the time now (the lease is stamped with it, not with `now`)
+    slots: threading.Semaphore = field(default_factory=lambda: threading.BoundedSemaphore(8))
+
+    @property
+    def watched(self) -> list[str]:
+        """The sources this trigger watches, in name order."""
+        return sorted(source_name(t, s) for t in self.config.targets for s in t.services)
+
+    def owns(self, source: str) -> bool:
+        """May this run change `source`'s per-source data? Yes when it watches it, or when no trigger
+        watches it any more (not configured at all); never for another shard's source."""
+        if source in self._watched:
+            return True
+        configured = self.config.all_targets
+        if configured is None:
+            return False  # the full list is unknown: leave every other source alone
+        return source not in {source_name(t, s) for t in configured for s in t.services}
+
+    def __post_init__(self) -> None:
+        self._watched = set(self.watched)
+
+
+def source_name(target: Target, service: str) -> str:
+    return f"{target.region}/{target.project_id}/{service}"
 
 
 def statuses_to_list(config: Config, service: str) -> list[str]:
@@ -99,17 +134,20 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
     reports: dict[str, SourceReport] = {}
     end = ctx.now + CLOCK_SKEW
     start = end - timedelta(seconds=ctx.config.lookback)
-    for target in ctx.config.targets:
-        for service in target.services:
-            source = f"{target.region}/{target.project_id}/{service}"
-            reports[source] = SourceReport(source)
-            try:
-                center = make_center(ctx, target, service)
-            except TaskwatchError as exc:
-                reports[source].ok, reports[source].error = False, str(exc)
-                continue
-            centers[source] = center
-            jobs.extend((center, status) for status in statuses_to_list(ctx.config, service))
+    by_name = {source_name(t, s): (t, s) for t in ctx.config.targets for s in t.services}
+    for source in reading_order(ctx, state):
+        target, service = by_name[source]
+        reports[source] = SourceReport(source)
+        try:
+            center = make_center(ctx, target, service)
+        except TaskwatchError as exc:
+            reports[source].ok, reports[source].error = False, str(exc)
+            continue
+        except Exception as exc:  # a defect in building one client: that source failed, the others go on
+            reports[source].ok, reports[source].error = False, internal_error(exc, ctx)
+            continue
+        centers[source] = center
+        jobs.extend((center, status) for status in statuses_to_list(ctx.config, service))
 
     def list_one(job: tuple[TaskCenter, str]) -> tuple[str, Listing | None, Exception | None]:
         center, status = job
@@ -117,6 +155,8 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             return center.source, center.list_tasks(status, start, end), None
         except (SourceError, OutOfTime) as exc:
             return center.source, None, exc
+        except Exception as exc:  # contained: recorded against this source, the others go on
+            return center.source, None, SourceError(internal_error(exc, ctx), kind="internal")
 
     tasks: list[Task] = []
     violations: list[Violation] = []
@@ -138,14 +178,65 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             report.pages += listing.pages
             report.complete = report.complete and listing.complete
             report.anomalies.extend(listing.anomalies)
-    return tasks, list(reports.values()), violations, centers
+    advance_cursor(ctx, state, [r for r in reports.values() if r.skipped])
+    return tasks, [reports[source] for source in by_name], violations, centers  # reported in configured order
+
+
+def internal_error(exc: BaseException, ctx: RunContext) -> str:
+    """One scrubbed line for an unforeseen exception contained to one source, task or detail."""
+    return f"internal error: {type(exc).__name__}: {one_line(scrub(str(exc)), 200)}"
+
+
+def shard_key(ctx: RunContext) -> str:
+    """Names the set of sources this trigger watches (shards on one state keep separate cursors)."""
+    return hashlib.sha256(",".join(ctx.watched).encode("utf-8")).hexdigest()[:16]
+
+
+def reading_order(ctx: RunContext, state: State) -> list[str]:
+    """The watched sources, rotated to start at this shard's cursor: jobs are started in this order, so
+    when time runs short a different source waits each time rather than the same one every run."""
+    watched = ctx.watched
+    if not watched:
+        return []
+    start = state.cursors.get(shard_key(ctx), 0) % len(watched)
+    return watched[start:] + watched[:start]
+
+
+def advance_cursor(ctx: RunContext, state: State, cut_short: list[SourceReport]) -> None:
+    """Move the cursor on after a run that the deadline cut short (steady runs leave the state unchanged)."""
+    if not cut_short or not ctx.watched:
+        return
+    key = shard_key(ctx)
+    state.cursors[key] = (state.cursors.get(key, 0) + 1) % len(ctx.watched)
+    while len(state.cursors) > MAX_CURSORS:
+        del state.cursors[next(iter(state.cursors))]
 
 
 def make_center(ctx: RunContext, target: Target, service: str) -> TaskCenter:
     spec = SPECS[service]
     return TaskCenter(spec, target, ctx.config.endpoint(service, target.region), ctx.credentials, ctx.policy,
                       ctx.deadline, ctx.config.http_timeout,
-                      offset_mode=ctx.config.taurusdb_offset_mode if service == "taurusdb" else "item")
+                      offset_mode=ctx.config.taurusdb_offset_mode if service == "taurusdb" else "item",
+                      slots=ctx.slots)
+
+
+def observe_each(ctx: RunContext, state: State, tasks: list[Task],
+                 violations: list[Violation]) -> decide.Observations:
+    """decide.observe, one task at a time: a task that cannot be handled is reported, the others go on."""
+    total = decide.Observations()
+    for task in tasks:
+        try:
+            found = decide.observe(state, (task,), ctx.config, ctx.now)
+        except Exception as exc:
+            violations.append(Violation(task.source, "handle", f"task {task.key}"[:300], internal_error(exc, ctx),
+                                        task.id))
+            continue
+        total.failures_seen += found.failures_seen
+        total.new_failures += found.new_failures
+        total.new_stuck += found.new_stuck
+        total.baselined += found.baselined
+        total.filtered += found.filtered
+    return total
 
 
 def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
@@ -161,6 +252,8 @@ def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
             return key, task, found, None
         except (SourceError, OutOfTime) as exc:
             return key, None, [], f"detail of {key}: {exc}"
+        except Exception as exc:  # contained: the alert goes out with what the list said
+            return key, None, [], f"detail of {key}: {internal_error(exc, ctx)}"
 
     violations: list[Violation] = []
     errors: list[str] = []
@@ -169,7 +262,11 @@ def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
         for _key, task, found, error in pool.map(one, wanted):
             violations.extend(found)
             if task is not None:
-                decide.apply_detail(state, task)
+                try:
+                    decide.apply_detail(state, task)
+                except Exception as exc:
+                    errors.append(f"detail of {_key}: {internal_error(exc, ctx)}")
+                    continue
                 done += 1
             elif error:
                 errors.append(error)
@@ -177,12 +274,14 @@ def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
 
 
 def health_messages(ctx: RunContext, state: State, reports: list[SourceReport]) -> list[Message]:
+    """Health of each watched source. A source cut short by the deadline counts like a failing one: a source
+    that is never read completely is as unwatched as one that answers with errors."""
     messages: list[Message] = []
     for report in reports:
-        if report.skipped and report.ok:
-            continue  # cut short by the deadline: says nothing about the task center
         failed = not report.ok or not report.complete
         error = report.error or ("; ".join(report.anomalies) or None)
+        if report.skipped and report.ok:
+            error = f"{CUT_SHORT} ({error})" if error else CUT_SHORT
         event = health.record_source(state, report.source, not failed, error, ctx.now, ctx.config.blind_after)
         if event is None:
             continue
@@ -191,8 +290,9 @@ def health_messages(ctx: RunContext, state: State, reports: list[SourceReport]) 
         if event == "blind":
             runs = state.sources[report.source]["consecutive_failures"]
             headline = f"monitor blind: {title} task center in {region} unreadable for {runs} runs"
-            text = (f"taskwatch could not read the {title} task center of project {project_id} in {region} for "
-                    f"{runs} consecutive runs. Failures there are NOT being reported until it recovers.\n"
+            text = (f"taskwatch could not read the {title} task center of project {project_id} in {region} "
+                    f"completely for {runs} consecutive runs. Failures there are NOT being reported until it "
+                    "recovers.\n"
                     f"Last error: {one_line(error or 'unknown', 400)}")
         else:
             headline = f"recovered: {title} task center in {region} readable again"
@@ -262,18 +362,24 @@ def new_summary(ctx: RunContext, trigger: str | None) -> dict[str, Any]:
 
 def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger: str | None = None,
         now: datetime | None = None, run_id: str | None = None) -> dict[str, Any]:
-    """Execute one run and return its summary (also logged as one JSON line by the caller)."""
+    """Execute one run and return its summary (also logged as one JSON line by the caller).
+
+    `now` injects the run's start instant (a simulated clock); the time later in the run is then that
+    instant plus the time elapsed since, so the lease is stamped consistently with it."""
     started = time.monotonic()
     registered(credentials)  # callers that built the credentials themselves get scrubbed outputs too
+    clock: Callable[[], datetime] = utcnow if now is None else (
+        lambda: now + timedelta(seconds=time.monotonic() - started))
     ctx = RunContext(config, credentials, deadline, run_id or uuid.uuid4().hex[:12], now or utcnow(),
-                     RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger())
+                     RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger(), clock=clock,
+                     slots=threading.BoundedSemaphore(config.concurrency))
     summary = new_summary(ctx, trigger)
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)
     loaded = None if state.fresh else state.fingerprint()
 
     tasks, reports, violations, centers = query_sources(ctx, state)
-    observations = decide.observe(state, tasks, config, ctx.now)
+    observations = observe_each(ctx, state, tasks, violations)
     tasks_by_key = {task.key: task for task in tasks}
     decide.drop_ended_stuck(state, set(tasks_by_key), {r.source for r in reports if r.ok and r.complete})
     summary["details_fetched"], detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers)
@@ -285,25 +391,21 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
                               "text": f"First run: {observations.baselined} existing failures that ended more than "
                                       f"{config.backfill / 3600:g} h ago were recorded without alerting. "
                                       "From now on every new failure is reported once."})
-    given_up = decide.give_up(state, config, ctx.now)
+    given_up = decide.give_up(state, config, ctx.now, owns=ctx.owns)
     if given_up:
-        state.notices.append({"kind": "given_up", "since": iso(ctx.now),
-                              "text": f"{len(given_up)} alerts could not be published for "
-                                      f"{config.give_up_after / 3600:g} h and were given up: "
-                                      + ", ".join(one_line(key) for key in given_up[:50])
-                                      + (" ..." if len(given_up) > 50 else "")})
+        state.notices.append({"kind": "given_up", "since": iso(ctx.now), "text": given_up_text(config, given_up)})
     state.notices = state.notices[-50:]
 
     messages = health_messages(ctx, state, reports) + notice_messages(ctx, state)
-    alerts, waiting = decide.plan_alerts(state, config, ctx.run_id)
+    alerts, waiting = decide.plan_alerts(state, config, ctx.run_id, owns=ctx.owns)
     messages += [alert_message(alert) for alert in alerts]
     if health.heartbeat_due(state, config.heartbeat, ctx.now):
         watched = ", ".join(r.source for r in reports)
         messages.append(notice_message("heartbeat", "heartbeat: still watching",
                                        f"taskwatch ran at {iso(ctx.now)} and watches: {watched}.",
                                        run_id=ctx.run_id))
-    health.forget_unwatched(state, {r.source for r in reports})
-    pruned = state.prune(ctx.now, config.lookback)
+    health.forget_unowned(state, ctx.owns, set(ctx.watched))
+    pruned = state.prune(ctx.now, config.lookback, owns=ctx.owns)
     commit(ctx, store, state, etag, loaded, messages, summary)
 
     summary.update(
@@ -324,17 +426,37 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     return summary
 
 
+def given_up_text(config: Config, given_up: list[str]) -> str:
+    """The notice lists as many keys as fit its text (the state keeps 4,000 characters), then counts."""
+    listed: list[str] = []
+    length = 0
+    for key in (one_line(key) for key in given_up):
+        if length + len(key) + 2 > GIVEN_UP_TEXT:
+            break
+        listed.append(key)
+        length += len(key) + 2
+    rest = len(given_up) - len(listed)
+    return (f"{len(given_up)} alerts could not be published for {config.give_up_after / 3600:g} h and were "
+            f"given up: " + ", ".join(listed) + (f" and {rest} more" if rest else ""))
+
+
 def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, loaded: str | None,
            messages: list[Message], summary: dict[str, Any]) -> None:
-    """Publish and save, guarded against overlapping runs (see lease.py); a steady run writes nothing."""
+    """Publish and save, guarded against overlapping runs (see lease.py); a steady run writes nothing.
+
+    Time: the lease and the state re-check keep time for the save (deadline.lease_keep), publishing keeps
+    SAVE_RESERVE, the save only the final margin (deadline.store_keep tells the store which applies); every
+    call's timeouts come from that time, so the save is reached, and done or failed, before the end."""
     summary["state"]["written"] = False
     if ctx.config.dry_run:
         publish_all(ctx, state, messages, summary)
         return
     lease = Lease(store, ctx.run_id)
+    ctx.deadline.store_keep = ctx.deadline.lease_keep
     try:
         if messages:
-            if not lease.acquire(ctx.now, lease_term(ctx.deadline.remaining())):
+            # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
+            if not lease.acquire(ctx.clock(), lease_term(ctx.deadline.remaining())):
                 summary["skipped"] = f"another run ({lease.holder}) holds the lease; it publishes instead"
                 ctx.log.warning("not publishing: %s", summary["skipped"])
                 return
@@ -345,15 +467,23 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
             ctx.log.warning("not publishing or saving: %s", summary["skipped"])
             return
         publish_all(ctx, state, messages, summary)
+        ctx.deadline.store_keep = ctx.deadline.final_margin
         data = state.to_bytes(ctx.now, ctx.run_id)
+        if state.repairs:
+            summary["errors"].append(f"state repaired before saving (clamped to its schema): {state.repairs[0]}")
+            ctx.log.warning("state repaired before saving: %s", "; ".join(state.repairs))
         store.write(data)
         summary["state"].update(written=True, bytes=len(data))
     except StateError as exc:
         summary["errors"].append(f"state not saved: {exc}")
         ctx.log.error("state not saved (%s): the next run repeats this run's messages", one_line(exc, 400))
     finally:
+        ctx.deadline.store_keep = ctx.deadline.final_margin
         try:
-            lease.release(ctx.now)
+            if lease.held and ctx.deadline.time_left(ctx.deadline.final_margin) < 2 * OBS_CALL * ctx.deadline.scale:
+                ctx.log.info("lease left to expire by itself: no time to release it")
+            else:
+                lease.release(ctx.clock())
         except StateError as exc:
             ctx.log.warning("lease not released (%s); it expires by itself", one_line(exc, 400))
 

@@ -18,6 +18,31 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkcore.invoker.invoker import SyncInvoker
 
 from .credentials import Credentials
+from .deadline import Deadline
+
+
+class DeadlineHttpConfig(HttpConfig):
+    """An HttpConfig whose `timeout` is worked out from the run's time left each time it is read.
+
+    huaweicloudsdkcore's HttpClient reads `config.timeout` on every request (HttpClient.do_request_sync
+    passes `timeout=self._config.timeout` to requests), so a property here gives every call, on every
+    thread, the connect and read timeouts of the moment it is sent, with no lock and no SDK internals
+    touched: the client is built with this config through the public ClientBuilder.with_http_config.
+    tests/guarantees/test_call_timeouts.py checks that the installed SDK still reads it per request."""
+
+    def __init__(self, deadline: Deadline, wanted: float, keep: float | None = None) -> None:
+        self._deadline = deadline
+        self._wanted = wanted
+        self._keep = keep
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def timeout(self) -> tuple[float, float]:
+        return self._deadline.call_timeouts(self._wanted, self._keep)
+
+    @timeout.setter
+    def timeout(self, value: Any) -> None:
+        """HttpConfig.__init__ sets a default; the time left decides instead."""
 
 
 def split_endpoint(url: str) -> tuple[str, str]:
@@ -27,13 +52,19 @@ def split_endpoint(url: str) -> tuple[str, str]:
 
 
 def build_client(client_class: Any, endpoint: str, project_id: str, credentials: Credentials,
-                 read_timeout: float, pool_size: int = 10) -> Any:
+                 read_timeout: float, pool_size: int = 10, *, deadline: Deadline | None = None,
+                 keep: float | None = None) -> Any:
     """A client bound to one endpoint and project; the SDK's own retries are off (we retry with backoff).
-    The SDK's own logger is quietened: it logs every HTTP 429 at ERROR level, although the call's error is
-    raised, classified and reported by the run anyway (one readable line, not two)."""
+    With a deadline, each call's timeouts come from the time left before `keep` (DeadlineHttpConfig);
+    `read_timeout` is then the most a call may wait. The SDK's own logger is quietened: it logs every
+    HTTP 429 at ERROR level, although the call's error is raised, classified and reported by the run
+    anyway (one readable line, not two)."""
     logging.getLogger(f"HuaweiCloud-SDK-{client_class.__name__}").setLevel(logging.CRITICAL)
-    config = HttpConfig.get_default_config()
-    config.timeout = (5, read_timeout)
+    if deadline is not None:
+        config: HttpConfig = DeadlineHttpConfig(deadline, read_timeout, keep)
+    else:
+        config = HttpConfig.get_default_config()
+        config.timeout = (5, read_timeout)
     config.retry_times = 0
     config.pool_maxsize = pool_size
     config.pool_connections = pool_size

@@ -25,13 +25,20 @@ def parse_instant(text: str | None) -> datetime | None:
         raise ValueError(f"not a time with an offset: {text[:40]!r}")
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     micro = int((fraction or "0").ljust(6, "0"))
-    if zone == "Z":
-        tz = timezone.utc
-    else:
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-    return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
+    try:
+        if zone == "Z":
+            tz = timezone.utc
+        else:
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
+        # Every instant is later written in UTC (iso()); one whose UTC form leaves datetime's range
+        # (9999-12-31T23:59:59-0800) is as unreadable as month 13, and is rejected here, not later.
+        moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise ValueError(f"time out of range: {text[:40]!r}") from None
+    return moment
 
 
 def format_offset(moment: datetime) -> str:

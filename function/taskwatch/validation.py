@@ -50,7 +50,8 @@ class RecordValidator:
                        if flat else None)
         self.closed = closed
         self.required = frozenset(record.get("required", ()))
-        self.memo: dict[tuple[str, Any], bool] = {}
+        # Keyed by (name, type, value): True == 1 and hash alike, yet only 1 is an integer to jsonschema.
+        self.memo: dict[tuple[str, type, Any], bool] = {}
 
     def is_valid(self, item: Any) -> bool:
         if self.fields is None or not isinstance(item, dict):
@@ -63,7 +64,7 @@ class RecordValidator:
             if field is None:
                 continue
             if isinstance(value, SCALARS):
-                key = (name, value)
+                key = (name, type(value), value)
                 verdict = memo.get(key)
                 if verdict is None:
                     if len(memo) >= MEMO_LIMIT:

@@ -82,7 +82,7 @@ class TaskCenter:
 
     def __init__(self, spec: ServiceSpec, target: Target, endpoint_url: str, credentials: Credentials,
                  policy: RetryPolicy, deadline: Deadline, read_timeout: float,
-                 offset_mode: str = "item") -> None:
+                 offset_mode: str = "item", slots: threading.Semaphore | None = None) -> None:
         self.spec = spec
         self.target = target
         self.policy = policy
@@ -91,8 +91,9 @@ class TaskCenter:
         self.source = f"{target.region}/{target.project_id}/{spec.service}"
         endpoint, self.path_prefix = split_endpoint(endpoint_url)
         self.client = build_client(spec.client_class(), endpoint, target.project_id, credentials,
-                                   deadline.read_timeout(read_timeout), pool_size=CONNECTIONS)
-        self._slots = threading.BoundedSemaphore(CONNECTIONS)
+                                   read_timeout, pool_size=CONNECTIONS, deadline=deadline)
+        # Shared by every task center of a run when given: TASKWATCH_CONCURRENCY requests in flight in all.
+        self._slots = slots if slots is not None else threading.BoundedSemaphore(CONNECTIONS)
 
     # -- raw calls -------------------------------------------------------------------------------------
     def _fetch(self, call: str, operation: str, request: Any) -> Any:
@@ -152,7 +153,7 @@ class TaskCenter:
         total = document.get("total_count") if isinstance(document.get("total_count"), int) else None
         fresh = 0
         for index, item in enumerate(items):
-            task = self._normalise(item, listing, item_errors.get(index, []))
+            task = self._normalise(item, listing, item_errors.get(index, []), index)
             if task.id in seen:
                 continue
             seen.add(task.id)
@@ -183,9 +184,14 @@ class TaskCenter:
                               kind="schema")
         return document[self.spec.items_key], record_errors
 
-    def _normalise(self, item: Any, listing: Listing, errors: list[str]) -> Task:
-        fields = _lenient(self.spec.item_fields, item, errors)
-        task = self._task(fields, item, errors)
+    def _normalise(self, item: Any, listing: Listing, errors: list[str], index: int | None = None) -> Task:
+        try:
+            fields = _lenient(self.spec.item_fields, item, errors)
+            task = self._task(fields, item, errors)
+        except Exception as exc:  # a record no rule foresaw: reported against it, the page goes on
+            path = f"{self.spec.items_key}[{'?' if index is None else index}]"
+            errors.append(f"{path}: could not be read ({type(exc).__name__}: {one_line(str(exc), 120)})")
+            task = self._task({}, item, errors)
         for reason in errors:
             listing.violations.append(Violation(self.source, "list", reason.split(":")[0], reason, task.id))
         return task

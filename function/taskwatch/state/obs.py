@@ -50,10 +50,12 @@ class ObsStore(StateStore):
             headers["x-obs-security-token"] = self.credentials.security_token
         headers["Authorization"] = authorization(self.credentials.ak, self.credentials.sk, method,
                                                  self.bucket, name, headers)
-        timeout = min(self.timeout, max(1.0, self.deadline.remaining() - 1))
-        try:
-            response = self.session.request(method, self._url(name), data=data, headers=headers,
-                                            timeout=(5, timeout), allow_redirects=False)
+        if self.deadline.time_left(self.deadline.store_keep) <= 0:
+            raise StateError(f"OBS {method} {self.bucket}/{name}: no time left in this invocation")
+        try:  # connect and read timeouts from the time left (deadline.call_timeouts)
+            response = self.session.request(
+                method, self._url(name), data=data, headers=headers, allow_redirects=False,
+                timeout=self.deadline.call_timeouts(self.timeout, self.deadline.store_keep))
         except requests.RequestException as exc:
             raise StateError(f"OBS {method} {self.bucket}/{name}: {type(exc).__name__}") from None
         if 300 <= response.status_code < 400:
