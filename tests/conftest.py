@@ -52,13 +52,18 @@ def emulator_with(monkeypatch: pytest.MonkeyPatch, **options: Any) -> Iterator[C
         yield emu
 
 
-def invoke(user_event: Any = None, context: FakeContext | None = None) -> dict[str, Any]:
-    """One timer invocation of the real handler; its summary, also when the handler raised RunFailed
-    (a failed run raises so FunctionGraph counts an error; tests/guarantees/test_failed_runs.py checks that)."""
+def handle(event: Any, context: Any = None) -> dict[str, Any]:
+    """The real handler with any event; its summary, also when it raised RunFailed (a failed run raises so
+    FunctionGraph counts an error; tests/guarantees/test_failed_runs.py checks that)."""
     try:
-        return handler(timer_event(user_event), context or FakeContext())
+        return handler(event, context if context is not None else FakeContext())
     except RunFailed as failed:
         return failed.summary
+
+
+def invoke(user_event: Any = None, context: FakeContext | None = None) -> dict[str, Any]:
+    """One timer invocation of the real handler; its summary (see handle())."""
+    return handle(timer_event(user_event), context)
 
 
 def published(emulator: CloudEmulator) -> list[dict[str, Any]]:

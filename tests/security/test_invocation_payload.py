@@ -14,9 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from index import handler
 
-from tests.conftest import alerted_keys, emulator_with, invoke
+from tests.conftest import alerted_keys, emulator_with, handle, invoke
 from tests.emulator import CloudEmulator
 from tests.faults.observe import capture_logs
 from tests.fixtures import PROJECT, REGION, TOPIC, FakeContext, timer_event
@@ -49,7 +48,7 @@ def test_the_reported_attack_is_refused_and_nothing_reaches_the_foreign_host(emu
         url = f"http://{attacker.host}:{attacker.port}"
         user_event = json.dumps({"allow_foreign_endpoints": "1", "endpoint_obs": url, "endpoint_dds": url})
         with capture_logs() as logs:
-            summary = handler({"user_event": user_event}, FakeContext())
+            summary = handle({"user_event": user_event}, FakeContext())
         error = refused(summary, emulator, "TASKWATCH_")
         assert "may not be set by a user_event" in error
         assert attacker.connections == [], attacker.connections[0][:200]
@@ -156,5 +155,5 @@ def test_heartbeat_may_be_set_by_a_timer(emulator, env) -> None:
 
 def test_timer_event_as_delivered_by_functiongraph_is_narrowed_too(emulator, env) -> None:
     """The user_event arrives as JSON text inside the timer event."""
-    summary = handler(timer_event(json.dumps({"services": ["gaussdb"]})), FakeContext())
+    summary = handle(timer_event(json.dumps({"services": ["gaussdb"]})), FakeContext())
     assert [s["source"] for s in summary["sources"]] == [f"{REGION}/{PROJECT}/gaussdb"]

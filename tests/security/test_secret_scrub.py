@@ -26,6 +26,7 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus
 import pytest
 from huaweicloudsdkcore.exceptions import exceptions as sdk
 from index import handler
+from taskwatch.errors import RunFailed
 
 from tests.conftest import STATE_KEY, emulator_with
 from tests.emulator import CloudEmulator, Fault
@@ -171,10 +172,15 @@ class Runs:
         self.outputs: list[RunOutput] = []
         self.summaries: list[dict[str, Any]] = []
         self.objects: list[dict[tuple[str, str], bytes]] = []
+        self.raised: list[str] = []
 
     def run(self) -> dict[str, Any]:
         with capture_logs() as output:
-            summary = handler(timer_event(), agency())
+            try:
+                summary = handler(timer_event(), agency())
+            except RunFailed as failed:  # what FunctionGraph shows for a failed invocation: scanned too
+                summary = failed.summary
+                self.raised.append(f"{type(failed).__name__}: {failed}")
         self.outputs.append(output)
         self.summaries.append(summary)
         self.objects.append(dict(self.cloud.obs_objects))
@@ -192,6 +198,8 @@ def everything(runs: Runs, capfd: pytest.CaptureFixture[str]) -> dict[str, str]:
         texts[f"run {number} summary"] = json.dumps(summary, ensure_ascii=False)
         for (bucket, key), data in objects.items():
             texts[f"run {number} OBS object {bucket}/{key}"] = data.decode("utf-8", "replace")
+    for number, text in enumerate(runs.raised, 1):
+        texts[f"raised #{number}"] = text
     for index, message in enumerate(cloud.smn_messages):
         body = message["body"]
         texts[f"SMN #{index} subject"] = str(body.get("subject"))
