@@ -51,7 +51,7 @@ def test_user_event_overrides_environment_with_short_or_full_names() -> None:
     ("TASKWATCH_STATE_URI", "s3://bucket/key", "expected text matching"),
     ("TASKWATCH_SMN_TOPIC_URN", "arn:aws:sns:x", "expected text matching"),
     ("TASKWATCH_THROTTLE_BACKOFF", "5-2", "min <= max"),
-    ("TASKWATCH_TAURUSDB_OFFSET_MODE", "cursor", "expected one of page, item"),
+    ("TASKWATCH_TAURUSDB_OFFSET_MODE", "cursor", "expected one of auto, page, item"),
 ])
 def test_bad_values_name_the_key_and_what_was_expected(key: str, value: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:

@@ -47,12 +47,13 @@ def test_a_failure_on_a_page_that_shifted_while_paging_is_caught(emulator, env, 
     arrived: list[str] = []
 
     def new_tasks_at_the_head(call: str, query: dict) -> None:
-        if call == "dds.list" and query.get("offset") == "100" and not arrived:
+        if call == "dds.list" and query.get("offset") == "99" and not arrived:  # the second page (pager.py)
             arrived.extend(add_failure(emulator, age=timedelta(seconds=n + 1)) for n in range(30))
 
     emulator.before_answer = new_tasks_at_the_head
     invoke()
     emulator.before_answer = None
+    assert arrived  # the second page was asked for, and the head grew before it was answered
     published = alerted_keys(emulator)
     assert set(keys) <= set(published)  # the shift pushed old tasks down: nothing skipped
     assert len(published) == len(set(published))
