@@ -122,17 +122,18 @@ class Pager:
     # -- the listing -------------------------------------------------------------------------------------
     def read(self) -> Listing:
         page = self.take(0, self.fetch(0))
-        if self.more(page):
-            page = self.settle()
+        go_on = self.more(page)
+        if go_on:
+            go_on = self.more(self.settle())
             index = 2
-            if self.more(page) and self.last_total is not None:
-                index, page = self.read_ahead(index, page)
-            while self.more(page):
+            if go_on and self.last_total is not None:
+                index, go_on = self.read_ahead(index)
+            while go_on:
                 if index >= MAX_PAGES:
                     self.incomplete(f"stopped after {MAX_PAGES} pages")
                     break
                 offset = request_offset(self.reading, index, self.size)
-                page = self.take(offset, self.fetch(offset))
+                go_on = self.more(self.take(offset, self.fetch(offset)))
                 index += 1
         self.check_count()
         return self.listing
@@ -159,20 +160,22 @@ class Pager:
         self.listing.reading = reading
         return self.take(offset, document)
 
-    def read_ahead(self, index: int, page: Page) -> tuple[int, Page]:
-        """total_count is known: the pages it implies are fetched a few at a time, taken in order."""
+    def read_ahead(self, index: int) -> tuple[int, bool]:
+        """total_count is known: the pages it implies are fetched a few at a time, taken in order.
+        Returns the next page index and whether to read on."""
         assert self.last_total is not None
         planned = min(pages_for(self.reading, self.last_total, self.size), MAX_PAGES)
         offsets = [request_offset(self.reading, i, self.size) for i in range(index, planned)]
         if not offsets:
-            return index, page
+            return index, True
+        go_on = True
         with ThreadPoolExecutor(max_workers=min(PAGE_WORKERS, len(offsets)), thread_name_prefix="page") as pool:
             for offset, document in zip(offsets, pool.map(self.fetch, offsets), strict=True):
-                page = self.take(offset, document)
                 index += 1
-                if not self.more(page):
+                go_on = self.more(self.take(offset, document))
+                if not go_on:
                     break
-        return index, page
+        return index, go_on
 
     def check_count(self) -> None:
         """Distinct tasks against total_count: a listing that does not add up is not complete."""
