@@ -58,7 +58,7 @@ def test_user_event_may_not_set_what_only_the_environment_sets(key: str) -> None
     ("TASKWATCH_STATE_URI", "s3://bucket/key", "expected text matching"),
     ("TASKWATCH_SMN_TOPIC_URN", "arn:aws:sns:x", "expected text matching"),
     ("TASKWATCH_THROTTLE_BACKOFF", "5-2", "min <= max"),
-    ("TASKWATCH_TAURUSDB_OFFSET_MODE", "cursor", "expected one of page, item"),
+    ("TASKWATCH_TAURUSDB_OFFSET_MODE", "cursor", "expected one of auto, page, item"),
 ])
 def test_bad_values_name_the_key_and_what_was_expected(key: str, value: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:

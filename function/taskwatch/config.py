@@ -60,7 +60,7 @@ class Config:
     give_up_after: float = 86400
     max_alerts_per_message: int = 10
     max_messages_per_run: int = 20
-    taurusdb_offset_mode: str = "page"
+    taurusdb_offset_mode: str = "auto"
     throttle_backoff: tuple[float, float] = (2.0, 5.0)
     http_timeout: float = 10
     concurrency: int = 8

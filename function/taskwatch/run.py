@@ -34,6 +34,7 @@ from .publish import SmnPublisher
 from .retry import RetryPolicy
 from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
+from .sources.readings import first_reading, remember_reading
 from .state import StateStore, open_store
 from .state.document import State
 from .tasks import SERVICE_TITLES, Target, Task
@@ -57,6 +58,7 @@ class SourceReport:
     error: str | None = None
     skipped: bool = False  # cut short by the deadline: counts towards "monitor blind" like a failure
     anomalies: list[str] = field(default_factory=list)
+    offset_reading: str | None = None  # what `offset` means there, as a complete listing confirmed
 
 
 @dataclass
@@ -130,7 +132,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
                                                            dict[str, TaskCenter]]:
     """List every (target, service, status) concurrently, within the connection pool and the deadline."""
     centers: dict[str, TaskCenter] = {}
-    jobs: list[tuple[TaskCenter, str]] = []
+    jobs: list[tuple[TaskCenter, str, str | None]] = []
     reports: dict[str, SourceReport] = {}
     end = ctx.now + CLOCK_SKEW
     start = end - timedelta(seconds=ctx.config.lookback)
@@ -147,12 +149,13 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             reports[source].ok, reports[source].error = False, internal_error(exc, ctx)
             continue
         centers[source] = center
-        jobs.extend((center, status) for status in statuses_to_list(ctx.config, service))
+        reading = first_reading(state, source, service, ctx.config.taurusdb_offset_mode)
+        jobs.extend((center, status, reading) for status in statuses_to_list(ctx.config, service))
 
-    def list_one(job: tuple[TaskCenter, str]) -> tuple[str, Listing | None, Exception | None]:
-        center, status = job
+    def list_one(job: tuple[TaskCenter, str, str | None]) -> tuple[str, Listing | None, Exception | None]:
+        center, status, reading = job
         try:
-            return center.source, center.list_tasks(status, start, end), None
+            return center.source, center.list_tasks(status, start, end, reading), None
         except (SourceError, OutOfTime) as exc:
             return center.source, None, exc
         except Exception as exc:  # contained: recorded against this source, the others go on
@@ -178,6 +181,8 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             report.pages += listing.pages
             report.complete = report.complete and listing.complete
             report.anomalies.extend(listing.anomalies)
+            if listing.complete and listing.reading:
+                report.offset_reading = listing.reading
     advance_cursor(ctx, state, [r for r in reports.values() if r.skipped])
     return tasks, [reports[source] for source in by_name], violations, centers  # reported in configured order
 
@@ -215,9 +220,7 @@ def advance_cursor(ctx: RunContext, state: State, cut_short: list[SourceReport])
 def make_center(ctx: RunContext, target: Target, service: str) -> TaskCenter:
     spec = SPECS[service]
     return TaskCenter(spec, target, ctx.config.endpoint(service, target.region), ctx.credentials, ctx.policy,
-                      ctx.deadline, ctx.config.http_timeout,
-                      offset_mode=ctx.config.taurusdb_offset_mode if service == "taurusdb" else "item",
-                      slots=ctx.slots)
+                      ctx.deadline, ctx.config.http_timeout, slots=ctx.slots)
 
 
 def observe_each(ctx: RunContext, state: State, tasks: list[Task],
@@ -405,6 +408,9 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
                                        f"taskwatch ran at {iso(ctx.now)} and watches: {watched}.",
                                        run_id=ctx.run_id))
     health.forget_unowned(state, ctx.owns, set(ctx.watched))
+    for report in reports:
+        if report.offset_reading:
+            remember_reading(state, report.source, report.offset_reading)
     pruned = state.prune(ctx.now, config.lookback, owns=ctx.owns)
     commit(ctx, store, state, etag, loaded, messages, summary)
 

@@ -5,7 +5,7 @@ them (unique ids, unique creation times, 1% Failed, 2% Running), cut into pages 
 and serialised to bytes. One pass (cpu_pass.py) takes every page of all three services through:
   parse      json.loads of the page bytes;
   validate   taskwatch.validation.PageValidator.check (a fresh validator per pass: its memo starts empty);
-  normalise  TaskCenter._absorb (validation included, as in a run) on a center pointed at an unused loopback
+  normalise  TaskCenter.absorb (validation included, as in a run) on a center pointed at an unused loopback
              URL (no request is made: the pages are handed to it);
   decide     taskwatch.decide.observe on a fresh State.
 The budget is asserted in the bench process (function/ on sys.path), median of repeats; the same pass is also

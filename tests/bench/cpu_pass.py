@@ -46,11 +46,9 @@ def run(data: dict[str, list[bytes]], now: datetime, repeats: int) -> dict[str, 
         started = time.perf_counter()
         tasks = violations = 0
         for service in SERVICES:
-            listing, seen, fetched = Listing(), set(), 0
-            for index, raw in enumerate(data[service]):
-                document = json.loads(raw)
-                fetched, _more, _total = centers[service]._absorb(schemas[service], index, document, listing,
-                                                                 seen, fetched)
+            listing, seen = Listing(), set()
+            for raw in data[service]:
+                centers[service].absorb(json.loads(raw), listing, seen, schemas[service])
             decide.observe(state, listing.tasks, config, now)
             tasks += len(listing.tasks)
             violations += len(listing.violations)

@@ -20,7 +20,9 @@ time lands 5-10 minutes before now() (durations kept; each time keeps its origin
 created +0800 / ended +0000). The TaurusDB example has no fail_reason key and its detail keeps it absent.
 
 Decisions where the documents are unclear:
-- TaurusDB list offset is a 1-based page number (knob taurusdb_offset_mode="item" for 0-based items).
+- List `offset`: per service, offset_modes={"gaussdb": "page", ...} reads it as a page number from 1 or
+  as items from 0 (defaults: TaurusDB page, openGauss and DDS item; taurusdb_offset_mode= still works);
+  omit_total_count={"dds", ...} leaves total_count out of those list answers (see taskcenters.py).
 - Invalid list/detail parameters: 400 DBS.200001. Unknown/expired task id: 400 DBS.200022 "The job does not
   exist.". Unknown API path: 404 APIG.0101.
 - Signature failures, wrong AK, missing/unexpected/wrong security token, X-Project-Id differing from the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -32,6 +32,8 @@ DEFAULT_SK = "TESTSKemulatorSecretKey0000000000000001"
 DEFAULT_PROJECT = "0123456789abcdef0123456789abcdef"
 DEFAULT_REGION = "xx-test-1"
 HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")  # plus "functiongraph" with functiongraph=True
+OFFSET_MODES = ("item", "page")  # offset counts items from 0, or is a page number from 1
+DOCUMENTED_OFFSET_MODES = {"taurusdb": "page", "gaussdb": "item", "dds": "item"}
 
 
 def _utcnow() -> datetime:
@@ -55,14 +57,22 @@ class CloudEmulator:
         now: Callable[[], datetime] | None = None,
         *,
         taurusdb_offset_mode: str = "page",
+        offset_modes: dict[str, str] | None = None,
+        omit_total_count: Iterable[str] = (),
         visibility_delay: float = 0.0,
         retention: timedelta = timedelta(days=30),
         max_skew: timedelta = timedelta(minutes=15),
         host: str = "127.0.0.1",
         functiongraph: bool = False,
     ) -> None:
-        if taurusdb_offset_mode not in ("page", "item"):
-            raise ValueError("taurusdb_offset_mode must be 'page' or 'item'")
+        # How each list API reads `offset` (see taskcenters.py); the documented readings by default.
+        modes = {**DOCUMENTED_OFFSET_MODES, "taurusdb": taurusdb_offset_mode, **(offset_modes or {})}
+        for service, mode in modes.items():
+            check_service(service)
+            if mode not in OFFSET_MODES:
+                raise ValueError(f"offset mode of {service} must be one of {OFFSET_MODES}")
+        for service in omit_total_count:
+            check_service(service)
         self.ak = ak
         self.sk = sk
         self.security_token = security_token
@@ -71,7 +81,8 @@ class CloudEmulator:
         self.topic_urns = list(
             topic_urns if topic_urns is not None else [f"urn:smn:{region}:{project_id}:taskwatch"]
         )
-        self.taurusdb_offset_mode = taurusdb_offset_mode
+        self.offset_modes = modes
+        self.omit_total_count = frozenset(omit_total_count)
         self.visibility_delay = visibility_delay
         self.retention = retention
         self.max_skew = max_skew

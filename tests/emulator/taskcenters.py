@@ -5,8 +5,12 @@ unclear meaning; openGauss: item offset, UNIX ms times; DDS: a mandatory time wi
 the emulator enforces them so the function is tested against the documented contract.
 
 Decisions where the documents are unclear (see also the package docstring):
-- TaurusDB offset: a 1-based page number by default (the SDK documents "default 1"); the constructor
-  knob taurusdb_offset_mode="item" switches to a 0-based item offset. In page mode offset=0 means page 1.
+- `offset`: every contested reading is a switch, per service (CloudEmulator(offset_modes={...})): "item"
+  (items skipped, from 0) or "page" (page number from 1; offset=0 also means page 1). Defaults are the
+  documented readings: TaurusDB page (its SDK's "default 1", the Terraform provider's paging), openGauss and
+  DDS item (their documents and SDKs).
+- `total_count`: present by default (as documented); CloudEmulator(omit_total_count={...}) leaves it out of
+  a service's list answers (Terraform's DDS data source says it is "actual not in return").
 - Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all three services.
 - Unknown (or expired / not yet visible) task id on a detail call: 400 {"error_code": "DBS.200022",
   "error_msg": "The job does not exist."}.
@@ -122,7 +126,21 @@ class TaskCenter(GatewayService):
         )
         render = LIST_ITEM[self.name]
         items = [render(item) if kind == "task" else item for kind, item in page]
-        return json_response(200, {self.list_key: items, "total_count": total}, self.list_key)
+        body: dict[str, Any] = {self.list_key: items}
+        if self.name not in self.emu.omit_total_count:
+            body["total_count"] = total
+        return json_response(200, body, self.list_key)
+
+    def item_offset(self, query: dict[str, Any], limit: int) -> int:
+        """The items to skip, from `offset` as this service's switch reads it (see the module docstring)."""
+        text = _single(query, "offset")
+        if text is None:
+            return 0
+        if not _DIGITS.match(text) or int(text) > _MAX_OFFSET:
+            raise ParamError(f"Invalid parameter offset: {text!r} (allowed 0-{_MAX_OFFSET}).")
+        if self.emu.offset_modes[self.name] == "page":
+            return (max(int(text), 1) - 1) * limit
+        return int(text)
 
     def _detail(self, req: Request, route: Route) -> Response:
         try:
@@ -158,16 +176,7 @@ class TaurusDB(TaskCenter):
         if limit_text not in ("10", "20", "50"):
             raise ParamError(f"Invalid parameter limit: {limit_text!r} (allowed 10, 20, 50).")
         limit = int(limit_text)
-        page_mode = self.emu.taurusdb_offset_mode == "page"
-        offset_text = _single(query, "offset")
-        if offset_text is None:
-            offset = 0
-        elif not _DIGITS.match(offset_text) or int(offset_text) > _MAX_OFFSET:
-            raise ParamError(f"Invalid parameter offset: {offset_text!r}.")
-        elif page_mode:
-            offset = (max(int(offset_text), 1) - 1) * limit
-        else:
-            offset = int(offset_text)
+        offset = self.item_offset(query, limit)
         filters = ListQuery(
             status=_single(query, "status"),
             name=_single(query, "job_name"),
@@ -191,8 +200,8 @@ class OpenGauss(TaskCenter):
     )
 
     def parse_list(self, query: dict[str, Any]) -> tuple[ListQuery, int, int]:
-        offset = _int_param(query, "offset", 0, 0, _MAX_OFFSET)
         limit = _int_param(query, "limit", 100, 1, 100)
+        offset = self.item_offset(query, limit)
         filters = ListQuery(
             status=_single(query, "status"),
             name=_single(query, "name"),
@@ -221,8 +230,8 @@ class Dds(TaskCenter):
             raise ParamError("Parameter end_time must be later than start_time.")
         if end - start > self.max_window:
             raise ParamError("The time span between start_time and end_time cannot exceed 30 days.")
-        offset = _int_param(query, "offset", 0, 0, _MAX_OFFSET)
         limit = _int_param(query, "limit", 100, 1, 100)
+        offset = self.item_offset(query, limit)
         filters = ListQuery(
             status=_single(query, "status"),
             name=_single(query, "name"),

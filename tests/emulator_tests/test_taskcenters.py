@@ -117,6 +117,53 @@ def test_taurusdb_item_offset_mode() -> None:
         assert [j["job_id"] for j in first[5:]] == [j["job_id"] for j in shifted[:5]]
 
 
+def _list_page(emu: CloudEmulator, service: str, offset: int, limit: int) -> dict:
+    """One list answer through the real SDK client of the service."""
+    sdk = client(emu, service)
+    if service == "taurusdb":
+        return body(sdk.list_immediate_jobs(ListImmediateJobsRequest(offset=str(offset), limit=str(limit))))
+    if service == "gaussdb":
+        return body(sdk.list_tasks(OgListTasksRequest(offset=offset, limit=limit)))
+    return body(sdk.list_tasks(DdsListTasksRequest(offset=offset, limit=limit, **dds_window(emu.now(), 29))))
+
+
+def _ids(answer: dict) -> list[str]:
+    return [item.get("job_id") or item["id"] for item in answer.get("jobs", answer.get("tasks", []))]
+
+
+@pytest.mark.parametrize("service", ["taurusdb", "gaussdb", "dds"])
+def test_offset_is_a_switch_per_service(service: str) -> None:
+    with CloudEmulator(seed_examples=False, offset_modes={service: "page"}) as paged, \
+            CloudEmulator(seed_examples=False, offset_modes={service: "item"}) as itemised:
+        for emu in (paged, itemised):
+            emu.generate(service, 30, seed=3)
+        everything = _ids(_list_page(itemised, service, 0, 50))
+        assert len(everything) == 30
+        assert everything == _ids(_list_page(paged, service, 0, 50))  # the same tasks, the same order
+        # page: a page number from 1 (0 also means page 1); item: the items to skip
+        assert _ids(_list_page(paged, service, 0, 10)) == _ids(_list_page(paged, service, 1, 10)) == everything[:10]
+        assert _ids(_list_page(paged, service, 2, 10)) == everything[10:20]
+        assert _ids(_list_page(itemised, service, 2, 10)) == everything[2:12]
+        assert _list_page(paged, service, 4, 10)["total_count"] == 30
+
+
+@pytest.mark.parametrize("service", ["taurusdb", "gaussdb", "dds"])
+def test_total_count_can_be_left_out_per_service(service: str) -> None:
+    with CloudEmulator(seed_examples=False, omit_total_count={service}) as emu:
+        emu.generate(service, 3, seed=4)
+        answer = _list_page(emu, service, 0, 10)
+        assert "total_count" not in answer and len(_ids(answer)) == 3
+        other = "dds" if service != "dds" else "gaussdb"
+        assert "total_count" in _list_page(emu, other, 0, 10)
+
+
+def test_offset_switches_are_checked() -> None:
+    with pytest.raises(ValueError, match="offset mode of gaussdb"):
+        CloudEmulator(offset_modes={"gaussdb": "cursor"})
+    with pytest.raises(ValueError, match="unknown task service"):
+        CloudEmulator(omit_total_count={"rds"})
+
+
 @pytest.mark.parametrize("limit", ["5", "11", "100", "abc"])
 def test_taurusdb_rejects_undocumented_limits(emu: CloudEmulator, limit: str) -> None:
     with pytest.raises(ClientRequestException) as err:

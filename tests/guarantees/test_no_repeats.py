@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import alerted_keys, invoke, published, saved_state
 from tests.emulator import Fault
+from tests.guarantees.offset_variants import OVER_ONE_PAGE, VARIANTS, Variant, add_failures, variant_emulator
 from tests.guarantees.test_nothing_missed import add_failure
 
 
@@ -54,3 +57,18 @@ def test_smn_down_for_several_runs_then_each_failure_once(emulator, env) -> None
 def alerted_or_pending(emulator) -> str:
     state = saved_state(emulator)
     return next(k for k, v in state["tasks"].items() if v.get("alert") == "failed")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_failure_is_published_twice_whatever_offset_means(env, monkeypatch, variant: Variant) -> None:
+    """Under every reading of `offset`, with or without total_count: failures found over several runs (some
+    arriving at the head of the listing in between) are each published exactly once."""
+    with variant_emulator(monkeypatch, variant) as emu:
+        keys = add_failures(emu, variant.service, OVER_ONE_PAGE[variant.service])
+        invoke()
+        keys |= add_failures(emu, variant.service, 7, seed=1)  # new failures shift every page by seven
+        invoke()
+        invoke()
+        published = alerted_keys(emu)
+        assert set(published) == keys
+        assert len(published) == len(keys)

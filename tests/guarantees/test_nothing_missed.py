@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import alerted_keys, invoke
 from tests.fixtures import PROJECT, FakeContext
+from tests.guarantees.offset_variants import FAILURES, VARIANTS, Variant, add_failures, variant_emulator
 
 
 def add_failure(emulator, service: str = "dds", age: timedelta = timedelta(minutes=20), **fields) -> str:
@@ -47,12 +50,13 @@ def test_a_failure_on_a_page_that_shifted_while_paging_is_caught(emulator, env, 
     arrived: list[str] = []
 
     def new_tasks_at_the_head(call: str, query: dict) -> None:
-        if call == "dds.list" and query.get("offset") == "100" and not arrived:
+        if call == "dds.list" and query.get("offset") == "99" and not arrived:  # the second page (pager.py)
             arrived.extend(add_failure(emulator, age=timedelta(seconds=n + 1)) for n in range(30))
 
     emulator.before_answer = new_tasks_at_the_head
     invoke()
     emulator.before_answer = None
+    assert arrived  # the second page was asked for, and the head grew before it was answered
     published = alerted_keys(emulator)
     assert set(keys) <= set(published)  # the shift pushed old tasks down: nothing skipped
     assert len(published) == len(set(published))
@@ -79,3 +83,17 @@ def test_skipped_runs_are_caught_up(emulator, env) -> None:
     # no run happens for a while (timer disabled, function throttled...): the next run sees everything.
     invoke()
     assert all(alerted_keys(emulator).count(k) == 1 for k in later)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_failure_is_found_whatever_offset_means(env, monkeypatch, variant: Variant) -> None:
+    """120 TaurusDB or 250 openGauss/DDS failures, under every reading of `offset` and with or without
+    total_count: one run publishes every one, and says which reading the answers showed."""
+    with variant_emulator(monkeypatch, variant) as emu:
+        keys = add_failures(emu, variant.service, FAILURES[variant.service])
+        summary = invoke()
+        published = alerted_keys(emu)
+        assert set(published) == keys
+        assert len(published) == len(keys)
+        assert summary["outcome"] == "ok", summary
+        assert [s["offset_reading"] for s in summary["sources"]] == [variant.offset_mode]

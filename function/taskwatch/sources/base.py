@@ -10,7 +10,6 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,10 +26,9 @@ from ..secrets_scrub import SCRUBBER
 from ..tasks import Target, Task
 from ..timeutil import parse_instant
 from ..validation import PageValidator, detail_validator, page_validator
+from .pager import READINGS, Pager
 
-MAX_PAGES = 400  # a month of tasks at 50-100 per page; more means the listing is not converging
 MAX_ID = 128  # task IDs are UUIDs (36 characters); anything far longer is shortened to a stable stand-in
-PAGE_WORKERS = 4  # pages of one listing fetched together once total_count is known
 CONNECTIONS = 10  # requests in flight per client: the SDK's connection pool size
 
 
@@ -49,6 +47,11 @@ class ServiceSpec:
     page_size: int
     item_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw list item -> Task fields
     detail_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw detail job -> Task fields
+    offset_reading: str = "item"  # what the documents say `offset` means; the answers have the last word
+
+    def __post_init__(self) -> None:
+        if self.offset_reading not in READINGS:
+            raise ValueError(f"offset_reading must be one of {READINGS}")
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Listing:
     complete: bool = True
     anomalies: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    reading: str | None = None  # the reading of `offset` the answers confirmed (None: one page, no test)
 
 
 class TaskCenter:
@@ -82,12 +86,11 @@ class TaskCenter:
 
     def __init__(self, spec: ServiceSpec, target: Target, endpoint_url: str, credentials: Credentials,
                  policy: RetryPolicy, deadline: Deadline, read_timeout: float,
-                 offset_mode: str = "item", slots: threading.Semaphore | None = None) -> None:
+                 slots: threading.Semaphore | None = None) -> None:
         self.spec = spec
         self.target = target
         self.policy = policy
         self.deadline = deadline
-        self.offset_mode = offset_mode
         self.source = f"{target.region}/{target.project_id}/{spec.service}"
         endpoint, self.path_prefix = split_endpoint(endpoint_url)
         self.client = build_client(spec.client_class(), endpoint, target.project_id, credentials,
@@ -103,54 +106,30 @@ class TaskCenter:
             return _parse_body(response.raw_content)
         return call_with_retry(once, self.policy, self.deadline, f"{self.source} {call}")
 
-    def _offset(self, page: int) -> int:
-        return page + 1 if self.offset_mode == "page" else page * self.spec.page_size
-
     # -- list ------------------------------------------------------------------------------------------
-    def list_tasks(self, status: str, start: datetime, end: datetime) -> Listing:
-        """Every task with `status` created in [start, end], following every page.
+    def list_tasks(self, status: str, start: datetime, end: datetime, reading: str | None = None) -> Listing:
+        """Every task with `status` created in [start, end], following every page (see pager.py).
 
-        The first page says how many there are (total_count): the other pages are then fetched together.
-        Pages are read in order; a task seen twice (new tasks arriving at the head shift the pages) is kept
-        once, and a listing that does not add up (an empty page while total_count says more, a page that
-        only repeats earlier tasks) stops and is reported incomplete: the next run reads it all again.
+        `reading` is what `offset` is believed to mean (item or page); the answers confirm or correct it and
+        the listing says which reading they confirmed. A task listed twice (new tasks arriving at the head
+        shift the pages) is kept once; a listing that does not add up is reported incomplete, and the next
+        run reads it all again.
         """
-        listing = Listing()
-        seen: set[str] = set()
-        schema = page_validator(f"{self.spec.service}_list", self.spec.items_key)
         size = self.spec.page_size
 
-        def fetch(page: int) -> tuple[int, Any]:
-            request = self.spec.list_request(status, start, end, self._offset(page), size)
-            return page, self._fetch("list", self.spec.list_operation, request)
+        def request(offset: int) -> Any:
+            return self.spec.list_request(status, start, end, offset, size)
 
-        fetched, more, total = self._absorb(schema, *fetch(0), listing, seen, 0)
-        next_page = 1
-        if more and total is not None:
-            planned = min(-(-total // size), MAX_PAGES)
-            pages = list(range(1, planned))
-            if pages:
-                with ThreadPoolExecutor(max_workers=min(PAGE_WORKERS, len(pages)), thread_name_prefix="page") as pool:
-                    for page, document in pool.map(fetch, pages):
-                        fetched, more, total = self._absorb(schema, page, document, listing, seen, fetched)
-                        if not more:
-                            break
-            next_page = planned
-        while more:  # no total_count, or the listing grew while it was read
-            if next_page >= MAX_PAGES:
-                listing.complete = False
-                listing.anomalies.append(f"stopped after {MAX_PAGES} pages")
-                break
-            fetched, more, total = self._absorb(schema, *fetch(next_page), listing, seen, fetched)
-            next_page += 1
-        return listing
+        return Pager(self, request, reading or self.spec.offset_reading, Listing()).read()
 
-    def _absorb(self, schema: PageValidator, page: int, document: Any, listing: Listing, seen: set[str],
-                fetched: int) -> tuple[int, bool, int | None]:
-        """Take one page into the listing; returns (items so far, whether to read on, total_count)."""
+    def fetch_list(self, request: Any) -> Any:
+        return self._fetch("list", self.spec.list_operation, request)
+
+    def absorb(self, document: Any, listing: Listing, seen: set[str],
+               schema: PageValidator | None = None) -> tuple[int, int]:
+        """Take one page into the listing; returns (items on the page, tasks not seen before)."""
         listing.pages += 1
-        items, item_errors = self._check_page(schema, document, listing)
-        total = document.get("total_count") if isinstance(document.get("total_count"), int) else None
+        items, item_errors = self._check_page(schema or self._schema(), document, listing)
         fresh = 0
         for index, item in enumerate(items):
             task = self._normalise(item, listing, item_errors.get(index, []), index)
@@ -159,19 +138,15 @@ class TaskCenter:
             seen.add(task.id)
             fresh += 1
             listing.tasks.append(task)
-        fetched += len(items)
-        offset = self._offset(page)
-        if not items:
-            if total is not None and fetched < total:
-                listing.complete = False
-                listing.anomalies.append(f"empty page at offset {offset} while total_count is {total}")
-            return fetched, False, total
-        if fresh == 0:
-            listing.complete = False
-            listing.anomalies.append(f"page at offset {offset} repeated earlier tasks only")
-            return fetched, False, total
-        more = len(items) >= self.spec.page_size and (total is None or fetched < total)
-        return fetched, more, total
+        return len(items), fresh
+
+    def peek_ids(self, document: Any, listing: Listing) -> list[str]:
+        """The task IDs a page holds, without taking it (to tell the readings of `offset` apart)."""
+        items, _errors = self._check_page(self._schema(), document, listing)
+        return [self._task(_lenient(self.spec.item_fields, item, []), item, []).id for item in items]
+
+    def _schema(self) -> PageValidator:
+        return page_validator(f"{self.spec.service}_list", self.spec.items_key)
 
     def _check_page(self, schema: PageValidator, document: Any,
                     listing: Listing) -> tuple[list[Any], dict[int, list[str]]]:

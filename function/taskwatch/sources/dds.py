@@ -2,6 +2,7 @@
 
 The list requires start_time and end_time ("yyyy-mm-ddThh:mm:ss+hhmm", at most 30 days apart); items are
 flat (id, name, instance_id, instance_name, created_at, ended_at) and say `progress`, not `process`.
+`offset` is first read as items from 0 (the documents); the answers confirm or correct that (pager.py).
 """
 
 from __future__ import annotations

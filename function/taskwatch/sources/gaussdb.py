@@ -1,7 +1,8 @@
 """GaussDB (openGauss): list_tasks (seed 004) and show_job_detail.
 
 List items nest the instance in instance_info{}; created_at/ended_at; times in the query are UNIX
-milliseconds (UTC) as strings; offset counts items from 0; limit 1-100. The detail says `progress`.
+milliseconds (UTC) as strings; limit 1-100; `offset` is first read as items from 0 (the documents), and the
+answers confirm or correct that (pager.py). The detail says `progress`.
 """
 
 from __future__ import annotations

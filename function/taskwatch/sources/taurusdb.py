@@ -1,8 +1,8 @@
 """TaurusDB (GaussDB for MySQL): list_immediate_jobs and show_gauss_my_sql_job_info (seeds 000, 002, 003).
 
 List items are flat (job_id, job_name, instance_id, created_time, process); limit must be 10, 20 or 50;
-times are "yyyy-mm-ddThh:mm:ss+hhmm"; offset is a page number from 1 unless configured as an item offset
-(the documents disagree; see TASKWATCH_TAURUSDB_OFFSET_MODE). The detail nests instance{id,name}.
+times are "yyyy-mm-ddThh:mm:ss+hhmm"; `offset` is first read as a page number from 1 (as Huawei's Terraform
+provider pages this API), and the answers confirm or correct that (pager.py). The detail nests instance{id,name}.
 """
 
 from __future__ import annotations
@@ -49,4 +49,5 @@ SPEC = ServiceSpec(
                           progress="process", instance_id="instance_id", instance_name="instance_name",
                           fail_reason="fail_reason"),
     detail_fields=job_detail_fields("process"),
+    offset_reading="page",
 )
