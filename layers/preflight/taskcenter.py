@@ -95,10 +95,11 @@ def _probe(pages: _Pages, first: Any, config: Config, service: str, name: str, h
     if found.reading is None:
         return Row(WARN, f"{name}: offset", host, found.explanation,
                    "run the preflight again; if it persists, the API pages in neither documented way")
-    if service == "taurusdb" and config.taurusdb_offset_mode != found.reading:
+    configured = config.taurusdb_offset_mode  # "auto" (the default): the run infers it from the answers too
+    if service == "taurusdb" and configured != "auto" and configured != found.reading:
         return Row(WARN, f"{name}: offset", host,
                    f"{found.explanation}; TASKWATCH_TAURUSDB_OFFSET_MODE says {config.taurusdb_offset_mode}",
-                   f"set TASKWATCH_TAURUSDB_OFFSET_MODE={found.reading} (or leave it to the run's own check)")
+                   f"set TASKWATCH_TAURUSDB_OFFSET_MODE={found.reading}, or auto (the run's own check corrects it)")
     detail = found.explanation if found.reading != PAGE or service == "taurusdb" else \
         f"{found.explanation} (the documents say {MEANING['item']})"
     return Row(OK, f"{name}: offset", host, detail)

@@ -261,7 +261,8 @@ def test_every_function_call_s_action_is_in_the_agency_policy(doctor: Any) -> No
     """The actions the preflight names for the function's own calls are the ones the deploy grants."""
     from preflight.diagnose import IAM_ACTIONS, PREFLIGHT_ONLY
 
-    policy = (LAYERS / "agency-policy.json").read_text()
+    policy = "".join((LAYERS / name).read_text() for name in ("agency-policy-regional.json",
+                                                             "agency-policy-global.json"))
     for call, action in IAM_ACTIONS.items():
         if call not in PREFLIGHT_ONLY:
             assert f'"{action}"' in policy, call
