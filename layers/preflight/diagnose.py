@@ -3,8 +3,8 @@
 The IAM actions are the ones each call needs. Where a call belongs to the function's own work (task lists,
 the state object's GET and PUT) they match layers/agency-policy-regional.json and agency-policy-global.json;
 the others are only needed by the preflight itself (bucket HEAD, probe DELETE, reading the topic's
-subscriptions), as the services' API references name them (SMN: smn:topic:listSubscriptionsByTopic; TaurusDB's identity policies call its task
-list gaussdbformysql:task:list, with gaussdb:instance:list as the role-based action the agency policy uses).
+subscriptions), as the services' API references name them (SMN: smn:topic:listSubscriptionsByTopic;
+TaurusDB's identity policies call its task list gaussdbformysql:task:list, with gaussdb:instance:list as the role-based action the agency policy uses).
 """
 
 from __future__ import annotations
