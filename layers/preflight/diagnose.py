@@ -1,10 +1,11 @@
 """From a failed call to a verdict: which IAM action is missing, or what to fix (host, DNS, bucket, keys).
 
-The IAM actions are the ones each call needs. Where a call belongs to the function's own work (task lists,
-the state object's GET and PUT) they match layers/agency-policy-regional.json and agency-policy-global.json;
-the others are only needed by the preflight itself (bucket HEAD, probe DELETE, reading the topic's
-subscriptions), as the services' API references name them (SMN: smn:topic:listSubscriptionsByTopic;
-TaurusDB's identity policies call its task list gaussdbformysql:task:list, with gaussdb:instance:list as the role-based action the agency policy uses).
+The IAM actions are the ones each call needs. Where a call belongs to the function's own work (task lists, the
+state object's GET and PUT) they match layers/agency-policy-regional.json and agency-policy-global.json; the
+others are only needed by the preflight itself (bucket HEAD, probe DELETE, reading the topic's subscriptions),
+as the services' API references name them (SMN: smn:topic:listSubscriptionsByTopic; TaurusDB's identity policies
+call its task list gaussdbformysql:task:list, with gaussdb:instance:list as the role-based action the agency
+policy uses).
 """
 
 from __future__ import annotations
