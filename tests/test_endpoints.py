@@ -108,11 +108,18 @@ def test_a_region_no_table_lists_falls_back_to_the_template_and_says_so_once(war
 
 def test_the_sdk_region_provider_chain_cannot_steer_the_hosts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                               warnings_logged: list[str]) -> None:
-    """The SDK's `value_of` would take HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> first; the function reads
-    only the static table, so such a variable changes nothing."""
+    """The SDK's `value_of` asks its provider chain first (HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>, then a
+    regions.yaml); the function reads only the static table, so neither changes its hosts."""
+    from huaweicloudsdkcore.region.provider import EnvRegionProvider
+
     monkeypatch.setenv("HUAWEICLOUD_SDK_REGION_GAUSSDB_AP_SOUTHEAST_1", "https://gaussdb.attacker.example")
     monkeypatch.setenv("HUAWEICLOUD_SDK_REGION_SMN_XX_NEW_9", "https://smn.attacker.example")
+    regions_file = tmp_path / "regions.yaml"
+    regions_file.write_text("GAUSSDB:\n  - id: ap-southeast-1\n    endpoint: https://gaussdb.attacker.example\n")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_REGIONS_FILE", str(regions_file))
     monkeypatch.setenv("HOME", str(tmp_path))
+    steered = EnvRegionProvider("GAUSSDB").get_region("ap-southeast-1")  # what the SDK itself would use
+    assert steered is not None and steered.endpoints == ["https://gaussdb.attacker.example"]
     config = load_config(BASE)
     assert config.endpoint("taurusdb", "ap-southeast-1") == "https://gaussdbformysql.ap-southeast-1.myhuaweicloud.com"
     assert config.endpoint("smn", "xx-new-9") == "https://smn.xx-new-9.myhuaweicloud.com"
