@@ -114,3 +114,31 @@ def test_waiting_groups_go_first_next_run() -> None:
     decide.observe(state, [task(2, service="dds")], config, NOW)
     alerts, waiting = decide.plan_alerts(state, config, "run")
     assert [a.service for a in alerts] == ["gaussdb"] and waiting == 1
+
+
+def test_every_status_has_a_written_meaning_and_only_running_ones_can_be_stuck() -> None:
+    from taskwatch.sources import SPECS
+
+    for spec in SPECS.values():
+        assert all(meaning.strip() for meaning in spec.statuses.values()), spec.service
+        assert set(spec.stuck_statuses) <= set(spec.statuses), spec.service
+        assert spec.stuck_statuses == ("Running",), spec.service
+    assert "has not run yet" in SPECS["taurusdb"].statuses["Pending"]
+
+
+def test_a_delayed_taurusdb_task_is_never_stuck_a_running_one_is() -> None:
+    config = load_config({**BASE, "TASKWATCH_STUCK_AFTER": "6h"})
+    pending = task(1, status="Pending", age=timedelta(hours=8), service="taurusdb")
+    running = task(2, status="Running", age=timedelta(hours=8), service="taurusdb")
+    assert decide.observe(known_state(), [pending, running], config, NOW).new_stuck == [running.key]
+
+
+def test_listed_statuses_follow_the_specs() -> None:
+    from taskwatch.run import statuses_to_list
+
+    config = load_config({**BASE, "TASKWATCH_STUCK_AFTER": "6h"})
+    assert statuses_to_list(config, "taurusdb") == ["Failed", "Running"]
+    assert statuses_to_list(load_config({**BASE, "TASKWATCH_STUCK_AFTER": "0"}), "dds") == ["Failed"]
+    alerted = load_config({**BASE, "TASKWATCH_ALERT_STATUSES": "Failed,Canceled"})
+    assert statuses_to_list(alerted, "taurusdb") == ["Failed", "Canceled", "Running"]  # never Pending
+    assert statuses_to_list(alerted, "gaussdb") == ["Failed", "Running"]  # openGauss knows no Canceled

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .endpoints import default_endpoint
 from .errors import ConfigError
 from .jsontext import loads_strict
 from .schema_files import describe_error, error_path, load_schema, validator
@@ -25,14 +26,8 @@ from .timeutil import parse_duration
 from .urls import check_bucket_name, check_endpoint
 
 PREFIX = "TASKWATCH_"
-HUAWEI_DOMAINS = ("myhuaweicloud.com", "huaweicloud.com", "myhuaweicloud.eu", "huaweicloud.eu")
-DEFAULT_ENDPOINTS = {
-    "taurusdb": "https://gaussdb.{region}.myhuaweicloud.com",
-    "gaussdb": "https://gaussdb-opengauss.{region}.myhuaweicloud.com",
-    "dds": "https://dds.{region}.myhuaweicloud.com",
-    "smn": "https://smn.{region}.myhuaweicloud.com",
-    "obs": "https://{bucket}.obs.{region}.myhuaweicloud.com",
-}
+# Every domain the SDK region tables and the OBS documents use (tests/test_endpoints.py checks the tables).
+HUAWEI_DOMAINS = ("myhuaweicloud.com", "huaweicloud.com", "myhuaweicloud.eu", "huaweicloud.eu", "myhuaweicloud.cn")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -73,9 +68,10 @@ class Config:
     all_targets: tuple[Target, ...] | None = None
 
     def endpoint(self, service: str, region: str) -> str:
-        """The base URL of a service in a region (may carry a path prefix, e.g. the legacy /mysql)."""
-        template = self.endpoints.get(service) or DEFAULT_ENDPOINTS[service]
-        return template.replace("{region}", region)
+        """The base URL of a service in a region (may carry a path prefix, e.g. the legacy /mysql): the
+        TASKWATCH_ENDPOINT_* override if set, otherwise the host the SDK's region table gives (endpoints.py)."""
+        override = self.endpoints.get(service)
+        return override.replace("{region}", region) if override else default_endpoint(service, region)
 
 
 def schema_properties() -> dict[str, Any]:

@@ -19,11 +19,11 @@ from .messages import Alert, AlertItem
 from .messages.console import task_center_url
 from .sanitize import clean
 from .secrets_scrub import SCRUBBER
+from .sources import SPECS
 from .state.document import State, entry_source
 from .tasks import Task
 from .timeutil import from_iso, iso
 
-STUCK_STATUSES = ("Running", "Pending")
 ENTITIES_KEEP = 2000  # characters of a detail's entities kept in state while its alert is pending
 
 
@@ -36,6 +36,13 @@ class Observations:
     new_stuck: list[str] = field(default_factory=list)
     baselined: int = 0
     filtered: int = 0
+
+
+def stuck_statuses(service: str) -> tuple[str, ...]:
+    """The statuses of a task of `service` that is still running, as its spec says what each status means
+    (a TaurusDB Pending task has not started: it waits for its time, and is never stuck)."""
+    spec = SPECS.get(service)
+    return spec.stuck_statuses if spec else ()
 
 
 def passes_filters(task: Task, config: Config) -> bool:
@@ -81,8 +88,8 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) 
     alert_statuses = {s.lower() for s in config.alert_statuses}
     for task in tasks:
         failed = task.status.lower() in alert_statuses
-        stuck = (stuck_horizon is not None and task.status in STUCK_STATUSES and task.created is not None
-                 and task.created < stuck_horizon)
+        stuck = (stuck_horizon is not None and task.status in stuck_statuses(task.service)
+                 and task.created is not None and task.created < stuck_horizon)
         if not failed and not stuck:
             continue
         if not passes_filters(task, config):
@@ -116,8 +123,8 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) 
 
 
 def drop_ended_stuck(state: State, seen: set[str], complete_sources: set[str]) -> list[str]:
-    """A stuck alert still waiting to be published is dropped once its task has left the Running/Pending
-    listing of a source that answered completely: the task ended (had it failed, it would have been seen
+    """A stuck alert still waiting to be published is dropped once its task has left the listing of running
+    tasks of a source that answered completely: the task ended (had it failed, it would have been seen
     as a failure). Saying "stuck" about a finished task would only mislead."""
     dropped = [key for key, entry in state.tasks.items()
                if entry.get("alert") == "stuck" and key not in seen

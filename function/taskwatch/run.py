@@ -97,11 +97,12 @@ def source_name(target: Target, service: str) -> str:
 
 
 def statuses_to_list(config: Config, service: str) -> list[str]:
-    """Alerting statuses the service knows, plus Running/Pending when stuck detection is on."""
-    known = SPECS[service].statuses
-    wanted = [s for s in config.alert_statuses if s in known]
+    """Alerting statuses the service knows, plus its running statuses when stuck detection is on; nothing
+    else (a TaurusDB Pending task is neither a failure nor stuck, so it is not listed unless alerted on)."""
+    spec = SPECS[service]
+    wanted = [s for s in config.alert_statuses if s in spec.statuses]
     if config.stuck_after > 0:
-        wanted += [s for s in decide.STUCK_STATUSES if s in known]
+        wanted += [s for s in spec.stuck_statuses if s not in wanted]
     return wanted
 
 

@@ -145,6 +145,7 @@ class Dispatcher:
             "query": req.query(),
             "status": None if response.action == "reset" else response.status,
             "fault": fault.kind if fault else None,
+            "content_md5": req.header("Content-MD5"),
         }
         with self._lock:
             self.records.append(record)

@@ -64,6 +64,7 @@ class CloudEmulator:
         max_skew: timedelta = timedelta(minutes=15),
         host: str = "127.0.0.1",
         functiongraph: bool = False,
+        obs_encryption: str | None = None,
     ) -> None:
         # How each list API reads `offset` (see taskcenters.py); the documented readings by default.
         modes = {**DOCUMENTED_OFFSET_MODES, "taurusdb": taurusdb_offset_mode, **(offset_modes or {})}
@@ -90,7 +91,7 @@ class CloudEmulator:
         self.host = host
         self.faults = FaultSet()
         self.store = TaskStore()
-        self.objects = ObjectStore(list(buckets if buckets is not None else ["taskwatch-state"]))
+        self.objects = ObjectStore(list(buckets if buckets is not None else ["taskwatch-state"]), obs_encryption)
         self._now = now or _utcnow
         self._stop = threading.Event()
         self._dispatcher = Dispatcher(self)
@@ -272,5 +273,6 @@ class CloudEmulator:
     def obs_put_object(
         self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream"
     ) -> str:
-        """Store an object directly (test setup); returns its ETag (quoted MD5)."""
+        """Store an object directly (test setup); returns its ETag (quoted MD5, or an opaque tag in an
+        encrypted bucket)."""
         return self.objects.put(bucket, key, data, content_type).etag

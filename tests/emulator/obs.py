@@ -6,6 +6,11 @@ and implements the conditional reads the function relies on (If-Match 412, If-No
 HeadBucket answers 200 with x-obs-bucket-location (the emulator's region) and x-obs-storage-class, or 404
 without a body (a HEAD answer has none), as the OBS API reference documents.
 PUT documents no If-Match, so PUT ignores conditional headers (there is no compare-and-swap write).
+A Content-MD5 that does not match the body is refused with 400 BadDigest, encrypted bucket or not.
+
+Encrypted bucket (`encryption="kms"` for SSE-KMS, `"obs"` for SSE-OBS): the object's ETag is then not the
+MD5 of the body (OBS computes it over what it stores), and every answer about the object carries
+x-obs-server-side-encryption (kms / AES256), as OBS documents for server-side encryption.
 """
 
 from __future__ import annotations
@@ -47,12 +52,18 @@ class StoredObject:
     metadata: dict[str, str]
 
 
-class ObjectStore:
-    """Thread-safe buckets and objects."""
+ENCRYPTION_HEADER = {"kms": "kms", "obs": "AES256"}  # x-obs-server-side-encryption per bucket encryption
 
-    def __init__(self, buckets: list[str]) -> None:
+
+class ObjectStore:
+    """Thread-safe buckets and objects; `encryption` ("kms", "obs" or None) is every bucket's default."""
+
+    def __init__(self, buckets: list[str], encryption: str | None = None) -> None:
+        if encryption is not None and encryption not in ENCRYPTION_HEADER:
+            raise ValueError(f"encryption must be one of {sorted(ENCRYPTION_HEADER)} or None")
         self._lock = threading.Lock()
         self.buckets = set(buckets)
+        self.encryption = encryption
         self._objects: dict[tuple[str, str], StoredObject] = {}
 
     def put(
@@ -65,7 +76,7 @@ class ObjectStore:
     ) -> StoredObject:
         obj = StoredObject(
             data=bytes(data),
-            etag='"' + hashlib.md5(data).hexdigest() + '"',
+            etag='"' + (uuid.uuid4().hex if self.encryption else hashlib.md5(data).hexdigest()) + '"',
             content_type=content_type,
             last_modified=datetime.now(timezone.utc),
             metadata=dict(metadata or {}),
@@ -83,6 +94,16 @@ class ObjectStore:
     def delete(self, bucket: str, key: str) -> None:
         with self._lock:
             self._objects.pop((bucket, key), None)
+
+    def encryption_headers(self, region: str, project_id: str) -> list[tuple[str, str]]:
+        """What OBS adds to its answers about an object in an encrypted bucket."""
+        if self.encryption is None:
+            return []
+        headers = [("x-obs-server-side-encryption", ENCRYPTION_HEADER[self.encryption])]
+        if self.encryption == "kms":
+            headers.append(("x-obs-server-side-encryption-kms-key-id",
+                            f"urn:kms:{region}:{project_id}:key/0f0e0d0c-0b0a-4909-8807-060504030201"))
+        return headers
 
     def snapshot(self) -> dict[tuple[str, str], bytes]:
         with self._lock:
@@ -221,7 +242,7 @@ class Obs(Service):
         obj = self.store.put(
             bucket, key, req.body, req.header("Content-Type") or "application/octet-stream", metadata
         )
-        return Response(status=200, headers=[("ETag", obj.etag)])
+        return Response(status=200, headers=[("ETag", obj.etag), *self._encryption_headers()])
 
     def _get(self, req: Request, bucket: str, key: str) -> Response:
         obj = self.store.get(bucket, key)
@@ -235,14 +256,18 @@ class Obs(Service):
             )
         if_none_match = req.header("If-None-Match")
         if if_none_match is not None and {"*", bare} & set(_etags(if_none_match)):
-            return Response(status=304, headers=[("ETag", obj.etag)])
+            return Response(status=304, headers=[("ETag", obj.etag), *self._encryption_headers()])
         headers = [
             ("ETag", obj.etag),
             ("Content-Type", obj.content_type),
             ("Last-Modified", format_datetime(obj.last_modified, usegmt=True)),
             *obj.metadata.items(),
+            *self._encryption_headers(),
         ]
         return Response(status=200, body=obj.data, headers=headers)
+
+    def _encryption_headers(self) -> list[tuple[str, str]]:
+        return self.store.encryption_headers(self.emu.region, self.emu.project_id)
 
     # ---- faults and decoration --------------------------------------------------------------------
     def is_list(self, call: str) -> bool:

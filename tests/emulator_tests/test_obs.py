@@ -6,6 +6,7 @@ import base64
 import hashlib
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import requests
 from obs.auth import Authentication
 from obs.convertor import Adapter
@@ -128,3 +129,33 @@ def test_head_bucket_answers_location_or_404_without_body(emu: CloudEmulator) ->
     assert missing.status_code == 404 and missing.content == b""
     assert obs_request(emu, "HEAD", BUCKET, "", sk="wrong-secret").status_code == 403
     assert [r["call"] for r in emu.requests] == ["obs.head_bucket"] * 3
+
+
+@pytest.mark.parametrize(("encryption", "header"), [("kms", "kms"), ("obs", "AES256")])
+def test_encrypted_bucket_etag_is_not_the_md5_and_answers_say_encrypted(encryption: str, header: str) -> None:
+    emulator = CloudEmulator(obs_encryption=encryption, seed_examples=False).start()
+    try:
+        data = b'{"version": 1}'
+        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+        put = obs_request(emulator, "PUT", BUCKET, "s.json", data=data, headers={"Content-MD5": md5})
+        assert put.status_code == 200 and put.headers["x-obs-server-side-encryption"] == header
+        assert put.headers["ETag"].strip('"') != hashlib.md5(data).hexdigest()
+        assert len(put.headers["ETag"].strip('"')) == 32
+        got = obs_request(emulator, "GET", BUCKET, "s.json")
+        assert got.content == data and got.headers["ETag"] == put.headers["ETag"]
+        assert got.headers["x-obs-server-side-encryption"] == header
+        assert ("x-obs-server-side-encryption-kms-key-id" in got.headers) == (encryption == "kms")
+        same = obs_request(emulator, "GET", BUCKET, "s.json", headers={"If-None-Match": put.headers["ETag"]})
+        assert same.status_code == 304
+        wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+        bad = obs_request(emulator, "PUT", BUCKET, "s.json", data=b"changed", headers={"Content-MD5": wrong})
+        assert bad.status_code == 400 and b"BadDigest" in bad.content
+        assert emulator.obs_objects[(BUCKET, "s.json")] == data
+    finally:
+        emulator.stop()
+    assert emulator.errors == []
+
+
+def test_unknown_encryption_is_refused() -> None:
+    with pytest.raises(ValueError, match="encryption"):
+        CloudEmulator(obs_encryption="sse-c")

@@ -82,3 +82,22 @@ def test_a_waiting_stuck_alert_is_dropped_when_the_task_ends_meanwhile(emulator,
     emulator.reset_records()
     invoke()
     assert published(emulator) == []  # no "stuck" message about a task that has finished
+
+
+def test_a_pending_taurusdb_task_is_not_stuck_but_a_running_one_is(emulator, env) -> None:
+    """TaurusDB Pending is a delayed task that has not run yet (e.g. waiting for a maintenance window), not
+    a task that hangs: after 8 h (default TASKWATCH_STUCK_AFTER 6h) only the Running one is alerted."""
+    invoke()
+    created = emulator.now() - timedelta(hours=8)
+    emulator.add_task("taurusdb", name="UpgradeGaussDBforMySQLVersion", status="Pending", created=created,
+                      instance_id="i-pending", instance_name="upgrade-in-window")
+    running = emulator.add_task("taurusdb", name="ResizeGaussDBforMySQLFlavor", status="Running", created=created,
+                                instance_id="i-running", instance_name="resize-1", progress="30%")
+    emulator.reset_records()
+    summary = invoke()
+    invoke()
+    assert summary["outcome"] == "ok" and summary["new_stuck"] == 1, summary
+    stuck = [t for m in published(emulator) for t in m["http"].get("tasks", [])]
+    assert [(t["task_id"], t["alert"]) for t in stuck] == [(running, "stuck")]
+    listed = {r["query"].get("status") for r in emulator.requests if r["call"] == "taurusdb.list"}
+    assert listed == {"Failed", "Running"}  # Pending is neither alerted nor stuck: not even listed

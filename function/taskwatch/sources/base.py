@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,7 +37,8 @@ class ServiceSpec:
     """How one service's task center API looks."""
 
     service: str
-    statuses: tuple[str, ...]  # statuses the API knows
+    statuses: Mapping[str, str]  # every status the list API knows -> what it means (in the SDK's words)
+    stuck_statuses: tuple[str, ...]  # a task still running: stuck once older than TASKWATCH_STUCK_AFTER
     client_class: Callable[[], Any]  # imported lazily: each SDK costs ~0.3 s and 60 MB to import
     list_operation: str
     list_request: Callable[..., Any]  # (status, start, end, offset, limit) -> request

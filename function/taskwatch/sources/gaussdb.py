@@ -33,11 +33,17 @@ def _detail_request(task_id: str) -> Any:
     return ShowJobDetailRequest(id=task_id)
 
 
-
+# The SDK only says 任务状态 (task status); the API documents list Running, Completed and Failed.
+STATUSES = {
+    "Running": "running now; stuck once it has run longer than TASKWATCH_STUCK_AFTER",
+    "Completed": "finished successfully",
+    "Failed": "finished with an error",
+}
 
 SPEC = ServiceSpec(
     service="gaussdb",
-    statuses=("Running", "Completed", "Failed"),
+    statuses=STATUSES,
+    stuck_statuses=("Running",),
     client_class=_client_class,
     list_operation="list_tasks",
     list_request=_list_request,

@@ -33,11 +33,22 @@ def _detail_request(task_id: str) -> Any:
     return ShowGaussMySqlJobInfoRequest(id=task_id)
 
 
-
+# The SDK (list_immediate_jobs, get_job_info_detail): Running 正在执行, Completed 执行成功, Failed 执行失败,
+# Pending 延时任务，未执行 (a delayed task that has not run yet). Unauthorized and Canceled are accepted by the
+# list API without a description.
+STATUSES = {
+    "Running": "running now; stuck once it has run longer than TASKWATCH_STUCK_AFTER",
+    "Completed": "finished successfully",
+    "Failed": "finished with an error",
+    "Pending": "a delayed task that has not run yet, e.g. scheduled into a maintenance window: never stuck",
+    "Unauthorized": "not described by the SDK; by its name, not authorised to run",
+    "Canceled": "not described by the SDK; by its name, cancelled",
+}
 
 SPEC = ServiceSpec(
     service="taurusdb",
-    statuses=("Running", "Completed", "Failed", "Pending", "Unauthorized", "Canceled"),
+    statuses=STATUSES,
+    stuck_statuses=("Running",),
     client_class=_client_class,
     list_operation="list_immediate_jobs",
     list_request=_list_request,
