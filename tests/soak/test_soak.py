@@ -1,0 +1,94 @@
+"""The soak in the test suite: the ledger's rules on hand-made histories, and 300 simulated runs.
+
+`make soak` runs the same month at full length (8,640 runs); see tests/soak/month.py and ledger.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.simulation import RUN_EVERY
+
+from .ledger import Acceptance, Invocation, Ledger
+from .month import SoakOptions, soak
+
+T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+SOURCE = "xx-test-1/p/dds"
+
+
+def _ledger() -> Ledger:
+    ledger = Ledger(blind_after=3)
+    ledger.failure("dds:p:1", SOURCE, T0, 1)
+    return ledger
+
+
+def _accept(ledger: Ledger, key: str, run: int, run_id: str) -> None:
+    ledger.accepted[key].append(Acceptance(run, T0 + run * RUN_EVERY, run_id))
+
+
+# ---- the ledger's rules: each one can fail ---------------------------------------------------------------
+
+def test_a_failure_nobody_heard_of_is_lost() -> None:
+    ledger = _ledger()
+    assert ledger.problems(T0 + timedelta(days=1)) == ["lost: dds:p:1 (visible 11-01 00:00, run 1)"]
+
+
+def test_a_blind_notice_covers_failures_from_its_lead_until_recovery() -> None:
+    ledger = _ledger()
+    ledger.notices.append(("blind", SOURCE, T0 + 2 * RUN_EVERY, 3))  # lead: 3 runs before
+    ledger.notices.append(("recovered", SOURCE, T0 + 10 * RUN_EVERY, 11))
+    assert ledger.classify(T0 + timedelta(days=1))["covered by blind"] != []
+    late = _ledger()
+    late.notices.append(("blind", SOURCE, T0 + 4 * RUN_EVERY, 5))  # lead starts after the failure
+    assert late.classify(T0 + timedelta(days=1))["lost"] != []
+    other = _ledger()
+    other.notices.append(("blind", "xx-test-1/p/gaussdb", T0, 1))  # another source's blindness covers nothing
+    assert other.classify(T0 + timedelta(days=1))["lost"] != []
+
+
+def test_only_a_raised_invocation_covers_a_failure() -> None:
+    returned = _ledger()
+    returned.invocation(Invocation(2, T0 + RUN_EVERY, {"outcome": "failed", "run_id": "a"}))
+    assert returned.classify(T0 + timedelta(days=1))["lost"] != []  # the platform counted a success
+    raised = _ledger()
+    raised.invocation(Invocation(2, T0 + RUN_EVERY, None, raised="StateError: unreadable"))
+    assert raised.classify(T0 + timedelta(days=1))["covered by failed invocation"] != []
+    too_late = _ledger()
+    too_late.invocation(Invocation(9, T0 + 8 * RUN_EVERY, None, raised="StateError: unreadable"))
+    assert too_late.classify(T0 + timedelta(days=1))["lost"] != []
+
+
+def test_duplicates_are_named_by_the_window_they_came_through() -> None:
+    ledger = _ledger()
+    saved = {"run_id": "saved", "state": {"written": True}}
+    unsaved = {"run_id": "unsaved", "state": {"written": False}}
+    ledger.invocation(Invocation(1, T0, saved))
+    ledger.invocation(Invocation(2, T0, unsaved))
+    ledger.invocation(Invocation(3, T0, {"run_id": "lost-answer", "state": {"written": True}}))
+    ledger.answer_lost_runs.add(3)
+    for run, run_id in ((2, "unsaved"), (3, "lost-answer"), (4, "x"), (5, "saved"), (6, "y")):
+        _accept(ledger, "dds:p:1", run, run_id)
+    assert ledger.duplicates() == {"not saved": 2, "smn answer lost": 1, "unexplained": 1}
+    assert ledger.problems(T0 + timedelta(days=1)) == ["duplicates outside the documented windows: 1 unexplained"]
+
+
+# ---- the simulated month, short ---------------------------------------------------------------------------
+
+# What the soak finds on a build without the fixes for these defects (each one a finding, with its seed):
+KNOWN_DEFECTS = (
+    "a bad value in one record (ended far out of range) crashes every run: nothing published, nothing reported",
+    "a run that cannot read or save its state returns outcome failed instead of raising: no platform error",
+    "shards on one state erase each other's source health: no blind notice for a source that is down",
+    "the lease can be written already expired: overlapping runs publish the same failures twice",
+)
+
+
+@pytest.mark.xfail(reason="defects this soak finds (fixed elsewhere, to be verified after the merge): "
+                   + "; ".join(KNOWN_DEFECTS), strict=True)
+def test_a_month_of_300_runs_with_every_fault_loses_nothing() -> None:
+    result = soak(SoakOptions(runs=300, seed=3))
+    assert result.totals["failures produced"] > 10 and result.totals["published"] > 0
+    assert not result.problems, "\n".join([str(result.totals), *result.problems[:30]])
+
