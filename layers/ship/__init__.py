@@ -10,4 +10,5 @@
     fgapi.py         the FunctionGraph v2 SDK client and the calls deploy makes
     planner.py       what exists vs what the template wants -> a list of actions (pure)
     applier.py       carry the actions out
+    alarm.py         the Cloud Eye alarm rule on the function's error count: read, plan, apply (CES v2 SDK)
 """

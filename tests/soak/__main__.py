@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="how the emulated TaurusDB reads `offset` (a page index, or items to skip)")
     parser.add_argument("--faults", default=",".join(FAULTS), help="comma-separated fault kinds to draw from")
     parser.add_argument("--without", default="", help="comma-separated fault kinds to leave out")
+    parser.add_argument("--new-task-rate", type=float, default=SoakOptions.new_task_rate,
+                        help="chance, per run and service, that a task starts (more: longer listings, paging)")
     parser.add_argument("--logs", action="store_true", help="keep the function's own log lines (many)")
     args = parser.parse_args(argv)
     if not args.logs:  # the ledger reads each run's summary from the handler's return value
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULTS)}")
     options = SoakOptions(runs=args.runs, seed=args.seed, offset_reading=args.offset_reading,
-                          faults=tuple(f for f in chosen if f not in left_out))
+                          faults=tuple(f for f in chosen if f not in left_out), new_task_rate=args.new_task_rate)
 
     def progress(run: int, seconds: float) -> None:
         print(f"  run {run}/{options.runs}: {seconds:.0f} s", file=sys.stderr, flush=True)
