@@ -91,6 +91,7 @@ class Ledger:
     other_keys: set[str] = field(default_factory=set)  # tasks the soak made that never failed
     runs: int = 0
     fault_counts: Counter[str] = field(default_factory=Counter)
+    fault_by_run: dict[int, str] = field(default_factory=dict)  # to read a finding back (run -> fault drawn)
 
     # ---- recording ----------------------------------------------------------------------------------
     def failure(self, key: str, source: str, visible: datetime, run: int) -> None:

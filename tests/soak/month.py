@@ -145,6 +145,7 @@ class Month:
             return None
         name = self.rng.choices(self.options.faults, weights=self.weights)[0]
         self.ledger.fault_counts[name] += 1
+        self.ledger.fault_by_run[run] = name
         return name
 
     def arm(self, run: int, name: str | None) -> tuple[list[Any], float, bool]:
