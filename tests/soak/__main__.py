@@ -30,8 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--without", default="", help="comma-separated fault kinds to leave out")
     parser.add_argument("--new-task-rate", type=float, default=SoakOptions.new_task_rate,
                         help="chance, per run and service, that a task starts (more: longer listings, paging)")
+    parser.add_argument("--set", action="append", default=[], metavar="TASKWATCH_KEY=VALUE",
+                        help="a function setting for the whole month (repeatable)")
     parser.add_argument("--logs", action="store_true", help="keep the function's own log lines (many)")
     args = parser.parse_args(argv)
+    settings = dict(item.split("=", 1) for item in args.set if "=" in item)
+    if len(settings) != len(args.set) or not all(key.startswith("TASKWATCH_") for key in settings):
+        parser.error("--set takes TASKWATCH_KEY=VALUE")
     if not args.logs:  # the ledger reads each run's summary from the handler's return value
         logging.getLogger("taskwatch").disabled = True
     chosen = [f for f in args.faults.split(",") if f]
@@ -40,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULTS)}")
     options = SoakOptions(runs=args.runs, seed=args.seed, offset_reading=args.offset_reading,
-                          faults=tuple(f for f in chosen if f not in left_out), new_task_rate=args.new_task_rate)
+                          faults=tuple(f for f in chosen if f not in left_out), new_task_rate=args.new_task_rate,
+                          environment=settings)
 
     def progress(run: int, seconds: float) -> None:
         print(f"  run {run}/{options.runs}: {seconds:.0f} s", file=sys.stderr, flush=True)
