@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="chance, per run and service, that a task starts (more: longer listings, paging)")
     parser.add_argument("--set", action="append", default=[], metavar="TASKWATCH_KEY=VALUE",
                         help="a function setting for the whole month (repeatable)")
+    parser.add_argument("--sharded", action="store_true",
+                        help='every tick fires two shard timers ({"services": ...}) on one state')
     parser.add_argument("--logs", action="store_true", help="keep the function's own log lines (many)")
     args = parser.parse_args(argv)
     settings = dict(item.split("=", 1) for item in args.set if "=" in item)
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULTS)}")
     options = SoakOptions(runs=args.runs, seed=args.seed, offset_reading=args.offset_reading,
                           faults=tuple(f for f in chosen if f not in left_out), new_task_rate=args.new_task_rate,
-                          environment=settings)
+                          environment=settings, sharded=args.sharded)
 
     def progress(run: int, seconds: float) -> None:
         print(f"  run {run}/{options.runs}: {seconds:.0f} s", file=sys.stderr, flush=True)

@@ -66,6 +66,7 @@ class SoakOptions:
     tail_runs: int = 6  # fault-free runs after the month, so what the last faults delayed can go out
     blind_after: int = 3
     environment: dict[str, str] = field(default_factory=dict)  # extra TASKWATCH_* settings
+    sharded: bool = False  # every tick fires the shard timers (SHARD_EVENTS) instead of one full timer
 
 
 @dataclass
@@ -154,7 +155,7 @@ class Month:
         self.emu.latency = 0.0
         self.outages = [o for o in self.outages if o.until >= run]
         service = self.rng.choice(SERVICES)
-        events: list[Any] = [None]
+        events: list[Any] = list(SHARD_EVENTS) if self.options.sharded else [None]
         budget, together = 60_000.0, False
         if name == "throttle":
             self.emu.faults.add(Fault(call=f"{service}.list", kind="429", times=self.rng.randint(1, 3)))
@@ -178,7 +179,7 @@ class Month:
             fault = Fault(call="smn.publish", kind="500", times=None)
             self.outages.append(Outage(fault, run + self.rng.randint(0, 3), name))
         elif name == "overlap":
-            events, together = [None, None], True
+            events, together = events + events, True
         elif name == "shards":
             events = list(SHARD_EVENTS)
         elif name == "bad_values":

@@ -98,6 +98,13 @@ def test_a_month_of_300_runs_with_outages_crashes_overlaps_and_shards_loses_noth
                    "published, the record not reported); a run that cannot read its state returns 'failed' "
                    "instead of raising, so nothing reaches a person. Seed 3, runs 41 and 60; see AWAITING_FIXES")
 def test_a_month_with_every_fault_kind_loses_nothing() -> None:
-    result = soak(SoakOptions(runs=150, seed=3))
-    assert result.totals["failures produced"] > 5
+    result = soak(SoakOptions(runs=100, seed=3))
+    assert not result.problems, "\n".join([str(result.totals), *result.problems[:30]])
+
+
+@pytest.mark.xfail(strict=True, reason="shards on one state erase each other's source health: with every tick "
+                   "firing {services: taurusdb} and {services: gaussdb,dds}, 47 task-center outages in 150 runs "
+                   "raised no blind notice, and failures waited 10-11 runs in silence (seed 2, from run 98)")
+def test_shard_timers_on_one_state_still_report_a_source_that_is_down() -> None:
+    result = soak(SoakOptions(runs=150, seed=2, faults=("server_error",), sharded=True))
     assert not result.problems, "\n".join([str(result.totals), *result.problems[:30]])
