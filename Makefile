@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults bench layer package plan deploy clean lock audit doctor
+.PHONY: venv run test lint faults soak bench layer package plan deploy clean lock audit doctor
 
 ## Installs exactly the locked files: every one is checked against its sha256 in requirements-dev.txt.
 venv: $(STAMP)
@@ -49,6 +49,10 @@ clean:
 ## The failure-handling matrix (also part of `make test`).
 faults: venv
 	$(PY) -m tests.faults.matrix
+
+## A simulated month: 8,640 five-minute runs with random faults; prints the ledger (SOAK_ARGS: --seed N ...).
+soak: venv
+	$(PY) -m tests.soak $(SOAK_ARGS)
 
 ## Benchmarks against the emulator; writes build/bench/results.json and results.md.
 bench: venv layer

@@ -1,4 +1,5 @@
-"""`make plan` / `make deploy`: apply template.yaml to FunctionGraph with huaweicloudsdkfunctiongraph (v2).
+"""`make plan` / `make deploy`: apply template.yaml to FunctionGraph with huaweicloudsdkfunctiongraph (v2), and
+the Cloud Eye alarm rule on the function's error count with huaweicloudsdkces (v2; ship/alarm.py).
 
     python layers/deploy.py plan   [--template template.yaml]   # what would change; changes nothing
     python layers/deploy.py apply  [--template template.yaml]   # make it so
@@ -11,12 +12,13 @@ environment against the function's own configuration loader; a violation is refu
 
 Environment: CLOUD_SDK_AK / CLOUD_SDK_SK (/ CLOUD_SDK_SECURITY_TOKEN); project CLOUD_SDK_PROJECT_ID or
 TASKWATCH_DEPLOY_PROJECT_ID; the template's parameters (TASKWATCH_DEPLOY_TOPIC_URN, ...); endpoint overrides
-TASKWATCH_ENDPOINT_FUNCTIONGRAPH and TASKWATCH_ENDPOINT_OBS, checked by the function's own urls.py (https, or
-plain http on loopback only; hosts outside the Huawei Cloud domains need TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1,
-as for the function; the host as urllib3 reads it must be the host checked). No secret is ever printed: every
-line goes through a scrubber that knows the credentials and the encrypted values.
-TASKWATCH_DEPLOY_FINGERPRINT_KEY (optional, 32+ characters): the key of the encrypted variables' fingerprint
-when several deployers (or rotating temporary keys) deploy the same function; see ship/redact.py.
+TASKWATCH_ENDPOINT_FUNCTIONGRAPH, TASKWATCH_ENDPOINT_CES and TASKWATCH_ENDPOINT_OBS, checked by the function's
+own urls.py (https, or plain http on loopback only; hosts outside the Huawei Cloud domains need
+TASKWATCH_ALLOW_FOREIGN_ENDPOINTS=1, as for the function; the host as urllib3 reads it must be the host
+checked). No secret is ever printed: every line goes through a scrubber that knows the credentials and the
+encrypted values. TASKWATCH_DEPLOY_FINGERPRINT_KEY (optional, 32+ characters): the key of the encrypted
+variables' fingerprint when several deployers (or rotating temporary keys) deploy the same function; see
+ship/redact.py.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ship import obs_upload, paths, policy
+from ship import alarm, obs_upload, paths, policy
 from ship.applier import Applier, Credentials
 from ship.fgapi import DEFAULT_ENDPOINT, ApiError, FunctionGraphApi
 from ship.planner import Artifacts, Current, plan
@@ -87,16 +89,24 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
     api = FunctionGraphApi(endpoint, project, credentials.ak, credentials.sk, credentials.token)
     current = read_current(api, d)
     actions = plan(d, current, artifacts)
+    error_alarm = alarm.ErrorAlarm.from_template(d.error_alarm)
+    ces = None if error_alarm is None else alarm.CesApi(
+        _endpoint(env, "TASKWATCH_ENDPOINT_CES", alarm.DEFAULT_ENDPOINT).replace("{region}", d.region), project,
+        credentials.ak, credentials.sk, credentials.token)
+    alarm_actions = [] if ces is None or error_alarm is None else \
+        alarm.plan_alarm(d, error_alarm, ces.rules_named(error_alarm.name))
     out(f"{command} {d.func_name} in {d.region} (project {project}, {d.runtime}):")
     if d.agency and (current.function is None or current.function.get("xrole") != d.agency):
         out(f"note      agency {d.agency} is not managed by deploy: it needs the regional and the global policy "
             "that `python layers/deploy.py policy` prints, with the steps to grant them")
     if command == "plan":
-        for action in actions:
+        for action in actions + alarm_actions:
             out(action.line())
     else:
         Applier(api, d, current, artifacts, credentials, obs_endpoint, out).run(actions)
-    changes = sum(1 for action in actions if action.changes)
+        if ces is not None:
+            alarm.apply_alarm(ces, alarm_actions, out)
+    changes = sum(1 for action in actions + alarm_actions if action.changes)
     verb = "would change" if command == "plan" else "changed"
     out(f"{command}: {changes} {verb}" if changes else f"{command}: no changes")
     return 0

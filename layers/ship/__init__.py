@@ -11,4 +11,5 @@
     planner.py       what exists vs what the template wants -> a list of actions (pure)
     applier.py       carry the actions out
     policy.py        the IAM policies (agency: regional and global; deployer), filled in and checked
+    alarm.py         the Cloud Eye alarm rule on the function's error count: read, plan, apply (CES v2 SDK)
 """

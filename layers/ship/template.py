@@ -67,6 +67,7 @@ class Deployment:
     layer_zip: Path
     log: Mapping[str, Any]
     timers: tuple[Timer, ...]
+    error_alarm: Mapping[str, Any] | None = None  # x-taskwatch.ErrorAlarm (layers/ship/alarm.py)
 
     @property
     def state_bucket(self) -> str:
@@ -143,7 +144,7 @@ def load(path: Path, environ: Mapping[str, str] | None = None, project_id: str |
         variables=variables, encrypted=encrypted, agency=extensions.get("Agency"),
         max_instances=extensions["MaxInstances"], layer_name=extensions["Layer"]["Name"],
         layer_zip=folder / extensions["Layer"]["Zip"], log=dict(extensions.get("Log") or {"Enabled": False}),
-        timers=timers,
+        timers=timers, error_alarm=extensions.get("ErrorAlarm"),
     )
 
 

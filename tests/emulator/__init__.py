@@ -9,7 +9,8 @@
 Five listeners on 127.0.0.1 (one port per cloud host): TaurusDB, GaussDB (openGauss), DDS, SMN, OBS; a
 sixth, FunctionGraph (the calls `make deploy` makes; functiongraph.py), with CloudEmulator(functiongraph=True):
 its endpoint is emu.endpoints["functiongraph"] / TASKWATCH_ENDPOINT_FUNCTIONGRAPH in emu.env(), and
-emu.functiongraph.function(name) / .triggers(name) / .dependency_versions(name) show what deploy left.
+emu.functiongraph.function(name) / .triggers(name) / .dependency_versions(name) show what deploy left;
+a seventh, Cloud Eye alarm rules (ces.py), with ces=True: emu.ces.rules() shows them.
 The SDK services verify SDK-HMAC-SHA256 signatures with the emulator's own verifier; OBS verifies the
 "OBS AK:signature" header against esdk-obs-python (a test-only dependency, imported only here).
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .ces import CloudEye
 from .data import CANONICAL_FIELDS, TaskStore, check_service
 from .dispatch import Dispatcher
 from .faults import FaultSet
@@ -31,7 +32,7 @@ DEFAULT_AK = "TESTAKEMULATOR000001"
 DEFAULT_SK = "TESTSKemulatorSecretKey0000000000000001"
 DEFAULT_PROJECT = "0123456789abcdef0123456789abcdef"
 DEFAULT_REGION = "xx-test-1"
-HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")  # plus "functiongraph" with functiongraph=True
+HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")  # plus "functiongraph" / "ces" when asked for
 OFFSET_MODES = ("item", "page")  # offset counts items from 0, or is a page number from 1
 DOCUMENTED_OFFSET_MODES = {"taurusdb": "page", "gaussdb": "item", "dds": "item"}
 
@@ -42,7 +43,8 @@ def _utcnow() -> datetime:
 
 class CloudEmulator:
     """Five emulated hosts (TaurusDB, openGauss, DDS, SMN, OBS) on 127.0.0.1, one port each; a sixth,
-    FunctionGraph (what `make deploy` calls), with functiongraph=True."""
+    FunctionGraph (what `make deploy` calls), with functiongraph=True; a seventh, Cloud Eye (the deploy's alarm
+    rule), with ces=True."""
 
     def __init__(
         self,
@@ -65,6 +67,7 @@ class CloudEmulator:
         host: str = "127.0.0.1",
         functiongraph: bool = False,
         obs_encryption: str | None = None,
+        ces: bool = False,
     ) -> None:
         # How each list API reads `offset` (see taskcenters.py); the documented readings by default.
         modes = {**DOCUMENTED_OFFSET_MODES, "taurusdb": taurusdb_offset_mode, **(offset_modes or {})}
@@ -106,6 +109,9 @@ class CloudEmulator:
         self._functiongraph = FunctionGraph(self)
         if functiongraph:
             self._services["functiongraph"] = self._functiongraph
+        self._ces = CloudEye(self)
+        if ces:
+            self._services["ces"] = self._ces
         self._listeners: dict[str, Listener] = {}
         if seed_examples:
             self._load_seeds()
@@ -264,6 +270,11 @@ class CloudEmulator:
     def functiongraph(self) -> FunctionGraph:
         """The FunctionGraph service: .function(name), .triggers(name), .dependency_versions(name)."""
         return self._functiongraph
+
+    @property
+    def ces(self) -> CloudEye:
+        """The Cloud Eye service: .rules() shows the alarm rules deploy left."""
+        return self._ces
 
     # ---- OBS --------------------------------------------------------------------------------------
     @property

@@ -23,10 +23,7 @@ Reproducible: derandomized, no example database; about 20-25 s on 2 cores.
 
 from __future__ import annotations
 
-import functools
 import itertools
-import json
-import os
 import threading
 import time
 from collections import defaultdict
@@ -35,20 +32,25 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-import taskwatch.run as run_module
-import taskwatch.timeutil as timeutil_module
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from taskwatch.retry import RetryPolicy
 from taskwatch.state.document import State
 
 from tests.conftest import STATE_KEY, invoke
 from tests.emulator import CloudEmulator, Fault
 from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC, FakeContext
+from tests.simulation import (
+    RUN_EVERY,
+    Clock,
+    alert_items,
+    function_environment,
+    http_document,
+    simulated_function,
+    task_key,
+)
 
 SERVICES = ("taurusdb", "gaussdb", "dds")
 PAGE_SIZE = {"taurusdb": 50, "gaussdb": 100, "dds": 100}
-RUN_EVERY = timedelta(minutes=5)
 TAIL_RUNS = 4  # fault-free runs at the end: visibility (<= 10 min) + up to 3 groups at one message per run
 LOOKBACK = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)  # the run lists up to now + 5 min
@@ -186,14 +188,6 @@ def histories(draw: st.DrawFn) -> History:
 
 # ---- the world: emulator, clock and what the test knows about every task ---------------------------------
 
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.value = start
-
-    def __call__(self) -> datetime:
-        return self.value
-
-
 @dataclass
 class Known:
     service: str
@@ -238,7 +232,7 @@ class World:
 
     @staticmethod
     def key(service: str, task_id: str) -> str:
-        return f"{service}:{PROJECT}:{task_id}"
+        return task_key(service, task_id)
 
     def add(self, service: str, status: str, created: datetime) -> None:
         self.serial += 1
@@ -315,7 +309,7 @@ class World:
         record = RunRecord(index, self.clock(), step, summary, {k: t.status for k, t in self.tasks.items()},
                            seconds=self.seconds)
         for message in self.emu.smn_messages[before:]:
-            record.alerts += alert_items(message["body"])
+            record.alerts += alert_items(http_document(message))
         return record
 
     def state_problem(self) -> str | None:
@@ -329,27 +323,13 @@ class World:
         return None
 
 
-def alert_items(body: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    """(key, kind, status as listed) of every task an accepted alert covers, listed or only counted."""
-    doc = json.loads(json.loads(body["message_structure"])["http"])
-    if doc.get("kind") != "alert":
-        return []
-    return [(t["dedup_key"], t["alert"], t["status"]) for t in doc["tasks"]] + \
-        [(t["dedup_key"], t["alert"], None) for t in doc["more_tasks"]]
-
-
 # ---- the property ----------------------------------------------------------------------------------------
 
 def environment(emu: CloudEmulator, history: History) -> dict[str, str]:
-    return {
-        **emu.env(), "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "TASKWATCH_REGION": REGION,
-        "TASKWATCH_PROJECT_ID": PROJECT, "TASKWATCH_SMN_TOPIC_URN": TOPIC,
-        "TASKWATCH_STATE_URI": f"obs://{BUCKET}/{STATE_KEY}", "TASKWATCH_THROTTLE_BACKOFF": "0.01-0.02",
-        "TASKWATCH_BACKFILL": "30d", "TASKWATCH_RESERVE": "1s", "TASKWATCH_LOG_LEVEL": "WARNING",
-        "TASKWATCH_MAX_MESSAGES_PER_RUN": str(history.max_messages),
-        "TASKWATCH_MAX_ALERTS_PER_MESSAGE": str(history.max_alerts),
-        "TASKWATCH_STUCK_AFTER": "1h" if history.stuck else "0",
-    }
+    return function_environment(
+        emu, TASKWATCH_MAX_MESSAGES_PER_RUN=str(history.max_messages),
+        TASKWATCH_MAX_ALERTS_PER_MESSAGE=str(history.max_alerts),
+        TASKWATCH_STUCK_AFTER="1h" if history.stuck else "0")
 
 
 def check(world: World, records: list[RunRecord]) -> list[str]:
@@ -398,15 +378,8 @@ def test_alert_guarantees_hold_over_random_histories(history: History) -> None:
     clock = Clock(datetime.now(timezone.utc).replace(microsecond=0))
     with pytest.MonkeyPatch.context() as mp, \
             CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
-                          now=clock, visibility_delay=history.visibility_delay) as emu:
-        for key in [k for k in os.environ if k.startswith(("TASKWATCH_", "CLOUD_SDK_"))]:
-            mp.delenv(key)
-        for key, value in environment(emu, history).items():
-            mp.setenv(key, value)
-        mp.setattr(run_module, "utcnow", clock)  # the function's clock (run.py imported the name)
-        mp.setattr(timeutil_module, "utcnow", clock)
-        mp.setattr(run_module, "RetryPolicy", functools.partial(RetryPolicy, server_backoff=(0.01, 0.02)))
-
+                          now=clock, visibility_delay=history.visibility_delay) as emu, \
+            simulated_function(mp, environment(emu, history), clock):
         world = World(emu, clock, history)
         for change in history.initial:
             world.apply(change)

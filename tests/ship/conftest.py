@@ -71,7 +71,7 @@ def interpreter_or_skip(runtime: str) -> Path:
 @pytest.fixture
 def fg_emulator() -> Iterator[CloudEmulator]:
     with CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
-                       functiongraph=True) as emu:
+                       functiongraph=True, ces=True) as emu:
         yield emu
     assert emu.errors == [], emu.errors[0] if emu.errors else ""
 

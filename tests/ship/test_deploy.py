@@ -53,7 +53,8 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert status == 0, out
     assert mutating(emu) == ["functiongraph.create_dependency_version", "functiongraph.create_function",
                              "functiongraph.update_function_max_instance_config",
-                             "functiongraph.create_function_trigger", "functiongraph.create_function_trigger"]
+                             "functiongraph.create_function_trigger", "functiongraph.create_function_trigger",
+                             "ces.create_alarm_rules"]
     function = emu.functiongraph.function("taskwatch")
     assert function["handler"] == "index.handler" and function["runtime"] == "Python3.10"
     assert function["memory_size"] == 128 and function["timeout"] == 120 and function["xrole"] == "taskwatch-agency"
@@ -68,7 +69,8 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert all(t["trigger_status"] == "ACTIVE" for t in triggers.values())
     for line in ("create    dependency version taskwatch-deps: Python3.10", "create    function taskwatch: ",
                  "update    max instances taskwatch: default -> 1", "create    timer trigger every-5-minutes: Rate 5m",
-                 "apply: 5 changed", "note      agency taskwatch-agency is not managed by deploy"):
+                 "create    alarm rule taskwatch-errors: SYS.FunctionGraph failcount",
+                 "apply: 6 changed", "note      agency taskwatch-agency is not managed by deploy"):
         assert line in out, out
 
     status, out = _run(emu, "plan", template, capsys)
