@@ -59,12 +59,18 @@ class ObjectStore:
     """Thread-safe buckets and objects; `encryption` ("kms", "obs" or None) is every bucket's default."""
 
     def __init__(self, buckets: list[str], encryption: str | None = None) -> None:
-        if encryption is not None and encryption not in ENCRYPTION_HEADER:
-            raise ValueError(f"encryption must be one of {sorted(ENCRYPTION_HEADER)} or None")
         self._lock = threading.Lock()
         self.buckets = set(buckets)
-        self.encryption = encryption
+        self.encryption: str | None = None
+        self.set_encryption(encryption)
         self._objects: dict[tuple[str, str], StoredObject] = {}
+
+    def set_encryption(self, encryption: str | None) -> None:
+        """Change the buckets' default encryption, as an owner can at any time: objects written from now on
+        are encrypted (their ETag is no longer the MD5); objects already stored keep theirs."""
+        if encryption is not None and encryption not in ENCRYPTION_HEADER:
+            raise ValueError(f"encryption must be one of {sorted(ENCRYPTION_HEADER)} or None")
+        self.encryption = encryption
 
     def put(
         self,

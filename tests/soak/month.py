@@ -12,7 +12,7 @@ Faults a run may draw (`SoakOptions.faults`, one per run, some lasting several r
   timeout           one list call answered after the HTTP timeout
   slow              every API slow (latency) under a short invocation budget
   obs_outage        OBS answers 503 for 1-8 runs (state unreadable and unsavable)
-  encrypted_bucket  the state bucket switches to SSE-KMS (hook only until the emulator has the switch)
+  encrypted_bucket  the state bucket's default encryption changes (SSE-KMS, SSE-OBS or none)
   crash_after_publish  the state write after accepted publishes fails (the lease written before succeeds)
   smn_answer_lost   SMN accepts a message but its answer is cut off
   smn_down          SMN answers 500 for 1-4 runs
@@ -191,17 +191,11 @@ class Month:
         return events, budget, together
 
     def encrypt_bucket(self) -> None:
-        """Hook point: switch the state bucket to SSE-KMS default encryption for this run.
-
-        The emulator has no bucket-encryption switch yet; until it has, this draw arms nothing and is
-        counted as "encrypted_bucket (not wired)". Wire it here: the switch, and the run's expected reading
-        of the encrypted state object.
-        """
-        switch: Callable[..., None] | None = getattr(self.emu, "set_bucket_encryption", None)
-        if switch is None:
-            self.ledger.fault_counts["encrypted_bucket (not wired)"] += 1
-            return
-        switch(BUCKET, "kms")
+        """The owner switches the state bucket's default encryption (SSE-KMS or SSE-OBS, or back to none):
+        from this run on the ETags of the state and the lease are no longer their MD5."""
+        modes = [None, "kms", "obs"]
+        modes.remove(self.emu.objects.encryption)
+        self.emu.objects.set_encryption(self.rng.choice(modes))
 
     # ---- runs -----------------------------------------------------------------------------------------
     def run(self, run: int, name: str | None) -> None:

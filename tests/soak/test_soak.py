@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from tests.simulation import RUN_EVERY
 
 from .ledger import Acceptance, Invocation, Ledger
@@ -76,35 +74,13 @@ def test_duplicates_are_named_by_the_window_they_came_through() -> None:
 
 # ---- the simulated month, short ---------------------------------------------------------------------------
 
-# Fault kinds whose findings on this build are defects being fixed (the soak keeps its checks strict):
-# - bad_values: a record with ended "9999-12-31T23:59:59-0800" raises OverflowError in every later run
-#   ("internal error"): nothing is published for any source and the record is never reported as a schema
-#   violation (seed 3: injected at run 41, every later run fails, failures from run 56 on are lost);
-# - obs_outage: a run that cannot read its state returns outcome "failed" instead of raising, so the
-#   platform counts a success and the Cloud Eye alarm never fires (seed 3: OBS 503 from run 60; failures that
-#   waited out the outage were published late with no blind notice and no raised invocation).
-AWAITING_FIXES = ("bad_values", "obs_outage")
-HANDLED = tuple(f for f in FAULTS if f not in AWAITING_FIXES)
-
-
 def test_a_month_of_300_runs_with_outages_crashes_overlaps_and_shards_loses_nothing() -> None:
-    result = soak(SoakOptions(runs=300, seed=1, faults=HANDLED))
+    result = soak(SoakOptions(runs=300, seed=1, faults=FAULTS))
     totals = result.totals
     assert totals["failures produced"] > 10 and totals["published"] == totals["failures produced"]
     assert not result.problems, "\n".join([str(totals), *result.problems[:30]])
 
 
-@pytest.mark.xfail(strict=True, reason="a bad value in one record stops every run (OverflowError, nothing "
-                   "published, the record not reported); a run that cannot read its state returns 'failed' "
-                   "instead of raising, so nothing reaches a person. Seed 3, runs 41 and 60; see AWAITING_FIXES")
-def test_a_month_with_every_fault_kind_loses_nothing() -> None:
-    result = soak(SoakOptions(runs=100, seed=3))
-    assert not result.problems, "\n".join([str(result.totals), *result.problems[:30]])
-
-
-@pytest.mark.xfail(strict=True, reason="shards on one state erase each other's source health: with every tick "
-                   "firing {services: taurusdb} and {services: gaussdb,dds}, 47 task-center outages in 150 runs "
-                   "raised no blind notice, and failures waited 10-11 runs in silence (seed 2, from run 98)")
 def test_shard_timers_on_one_state_still_report_a_source_that_is_down() -> None:
     result = soak(SoakOptions(runs=150, seed=2, faults=("server_error",), sharded=True))
     assert not result.problems, "\n".join([str(result.totals), *result.problems[:30]])
