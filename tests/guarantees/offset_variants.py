@@ -2,7 +2,9 @@
 
 The documents disagree on what `offset` means (items from 0, or a page number from 1) and on whether list
 answers carry `total_count` (see function/taskwatch/sources/pager.py). Each (service, reading, total_count)
-combination is one variant; a guarantee holds only if it holds under all of them.
+combination is one variant; a guarantee holds only if it holds under all of them. The state bucket's
+encryption (none, SSE-KMS, SSE-OBS: the ETag is then not the MD5) is spread over the variants so each
+service meets each kind, without multiplying the matrix.
 """
 
 from __future__ import annotations
@@ -28,14 +30,18 @@ class Variant:
     service: str
     offset_mode: str  # "item": offset counts items from 0; "page": a page number from 1
     total_count: bool  # whether list answers carry total_count
+    encryption: str | None = None  # the state bucket's default encryption: None, "kms" or "obs"
 
     @property
     def id(self) -> str:
-        return f"{self.service}-{self.offset_mode}-{'total' if self.total_count else 'no_total'}"
+        return (f"{self.service}-{self.offset_mode}-{'total' if self.total_count else 'no_total'}"
+                f"-{self.encryption or 'plain'}")
 
 
-VARIANTS = [pytest.param(Variant(service, mode, total), id=Variant(service, mode, total).id)
-            for service in FAILURES for mode in ("item", "page") for total in (True, False)]
+_ENCRYPTION = {("item", True): None, ("item", False): "kms", ("page", True): "obs", ("page", False): "kms"}
+VARIANTS = [pytest.param(v, id=v.id) for v in (
+    Variant(service, mode, total, _ENCRYPTION[mode, total])
+    for service in FAILURES for mode in ("item", "page") for total in (True, False))]
 
 
 @contextmanager
@@ -47,7 +53,8 @@ def variant_emulator(monkeypatch: pytest.MonkeyPatch, variant: Variant) -> Itera
     monkeypatch.setenv("TASKWATCH_STUCK_AFTER", "0")  # Failed listings only: the matrix stays fast
     monkeypatch.setenv("TASKWATCH_MAX_MESSAGES_PER_RUN", "100")
     with emulator_with(monkeypatch, seed_examples=False, offset_modes={variant.service: variant.offset_mode},
-                       omit_total_count=() if variant.total_count else (variant.service,)) as emu:
+                       omit_total_count=() if variant.total_count else (variant.service,),
+                       obs_encryption=variant.encryption) as emu:
         yield emu
 
 
