@@ -7,6 +7,7 @@ from typing import Any
 
 from .errors import EventError
 from .jsontext import loads_strict
+from .sanitize import one_line
 
 MAX_USER_EVENT = 64 * 1024  # FunctionGraph caps user_event far lower (2 KB); anything bigger is not ours.
 
@@ -45,8 +46,9 @@ def parse_event(event: Any) -> TimerEvent:
         raise EventError("user_event is not a JSON object of configuration keys")
     name = event.get("trigger_name")
     when = event.get("time")
+    # Caller text: the trigger name goes into the summary (logged and returned), so it is cleaned to one line.
     return TimerEvent(
-        trigger_name=str(name)[:128] if name is not None else None,
-        time=str(when)[:64] if when is not None else None,
+        trigger_name=one_line(name, 128) if name is not None else None,
+        time=one_line(when, 64) if when is not None else None,
         overrides=overrides,
     )
