@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,14 @@ def parse_event(event: Any) -> TimerEvent:
             except ValueError:
                 raise EventError("user_event is not JSON (expected a JSON object of configuration keys)") from None
     elif user_event is not None:
+        # An object (an API invocation): the same cap as for the text, measured on its JSON, so that its size
+        # cannot cost the run its time in the checks that follow.
+        try:
+            size = len(json.dumps(user_event, default=str))
+        except (TypeError, ValueError, RecursionError):
+            raise EventError("user_event is not a JSON object of configuration keys (or nested too deeply)") from None
+        if size > MAX_USER_EVENT:
+            raise EventError(f"user_event is larger than {MAX_USER_EVENT} characters")
         overrides = user_event
     if not isinstance(overrides, dict):
         raise EventError("user_event is not a JSON object of configuration keys")
