@@ -16,7 +16,7 @@ from tests.conftest import emulator_with
 from tests.emulator import CloudEmulator
 from tests.fixtures import AK, SK, TOKEN
 
-from .test_secret_scrub import Runs, agency, everything, leaks
+from .test_secret_scrub import Runs, everything, leaks
 
 BREAKERS = ["\u200b", "\u200e", "\u202e", "\u2028", "\x1b[0m", "\x00", "\x7f", "\ufeff"]
 
