@@ -218,7 +218,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
     # The state's region comes from the environment alone: a topic picked by a user_event does not move it.
     obs_region = values.get("TASKWATCH_OBS_REGION") or (
         environment_topic.split(":")[2] if environment_topic else watched[0].region)
-    heartbeat = narrowing.heartbeat if narrowing.heartbeat is not None else get("TASKWATCH_HEARTBEAT")
+    heartbeat = narrowing.pick_heartbeat(float(get("TASKWATCH_HEARTBEAT")))
     all_targets = watched  # every source the environment configures, before the trigger narrowed them
     return Config(
         all_targets=all_targets,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Any
 
 from .secrets_scrub import SCRUBBER
 
 LOGGER_NAME = "taskwatch"
+_LINE_BREAKING = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class SecretFilter(logging.Filter):
@@ -55,4 +57,7 @@ def get_logger() -> logging.Logger:
 def log_summary(logger: logging.Logger, summary: dict[str, Any]) -> None:
     """The run summary as exactly one JSON line, for LTS queries and dashboards."""
     document = {"taskwatch_summary": SCRUBBER.data(summary)}
-    logger.info("%s", json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str))
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    # JSON leaves these unescaped without ensure_ascii; a log viewer may break the line at them (or read a
+    # C1 CSI): escaped, the line stays one line and the same JSON.
+    logger.info("%s", _LINE_BREAKING.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))

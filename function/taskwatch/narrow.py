@@ -8,7 +8,8 @@ schemas/config.schema.json (properties marked `x-user-event`, and the user_event
 - `shard`: only the targets of TASKWATCH_TARGETS with that shard label (a label no target has is refused);
 - `services`: each selected target keeps only these of its services; targets left with none are skipped,
   and a service that no selected target watches is refused, since the override could not apply;
-- `heartbeat`: how often this trigger sends a heartbeat;
+- `heartbeat`: how often this trigger sends a heartbeat: 0 (off), or at least MIN_HEARTBEAT and not shorter
+  than the environment's own (a shorter one would let every invocation send a message);
 - `topic`: a name from TASKWATCH_SMN_TOPICS, whose URN the environment lists.
 
 Every other key (endpoints, allow_foreign_endpoints, smn_topic_urn, state_uri, dry_run, credentials,
@@ -33,6 +34,7 @@ from .schema_files import describe_error, load_schema
 from .tasks import Target
 
 KEY_LABEL = 64  # characters of a refused key shown in the error
+MIN_HEARTBEAT = 3600.0  # seconds: the shortest heartbeat a user_event may ask for (at most 24 messages a day)
 _UNSAFE_KEY_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -65,6 +67,18 @@ class Narrowing:
             for t in selected
         )
         return tuple(t for t in narrowed if t.services)
+
+    def pick_heartbeat(self, environment: float) -> float:
+        """The trigger's heartbeat period: the user_event's when it sets one that narrows, else the environment's."""
+        if self.heartbeat is None:
+            return environment
+        if self.heartbeat == 0:
+            return 0.0
+        floor = max(MIN_HEARTBEAT, environment)
+        if self.heartbeat < floor:
+            raise ConfigError("user_event TASKWATCH_HEARTBEAT", f"expected 0 (off) or at least {floor:g} seconds "
+                                                                "(a user_event may only make the heartbeat rarer)")
+        return self.heartbeat
 
     def pick_topic(self, topics: Mapping[str, str]) -> str | None:
         """The URN of the topic the user_event names, from TASKWATCH_SMN_TOPICS; None when it names none."""

@@ -20,7 +20,10 @@ def clean(text: object, limit: int = 2000) -> str:
     are scrubbed first, so no cut made here or later can leave a recognisable piece of one."""
     value = "" if text is None else str(text)
     value = SCRUBBER(value[: limit * 4])  # a secret cut by this first cut is still matched by its prefix
-    value = _CONTROL.sub("", _ANSI.sub("", _SURROGATES.sub("\ufffd", value)))
+    cleaned = _CONTROL.sub("", _ANSI.sub("", _SURROGATES.sub("\ufffd", value)))
+    # Scrubbed again when characters were dropped: a secret broken up by them (a zero-width space, an ANSI
+    # escape) is whole only now.
+    value = cleaned if cleaned == value else SCRUBBER(cleaned)
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 

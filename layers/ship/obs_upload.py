@@ -35,6 +35,7 @@ def put_object(endpoint: str, region: str, bucket: str, key: str, data: bytes, a
     part of the host name: one that breaks the OBS naming rules is refused before any request."""
     paths.import_function_package()
     from taskwatch.errors import ConfigError
+    from taskwatch.sanitize import one_line
     from taskwatch.state.obs_signature import authorization, http_date
     from taskwatch.urls import check_bucket_name
 
@@ -50,10 +51,15 @@ def put_object(endpoint: str, region: str, bucket: str, key: str, data: bytes, a
     headers["Authorization"] = authorization(ak, sk, "PUT", bucket, key, headers)
     url = object_url(endpoint, bucket, key, region)
     try:
-        response = requests.put(url, data=data, headers=headers, timeout=(10, timeout))
+        # Never followed: a 307/308 would repeat the PUT, body and x-obs-security-token, at any host.
+        response = requests.put(url, data=data, headers=headers, timeout=(10, timeout), allow_redirects=False)
     except requests.RequestException as exc:
         raise ObsUploadError(f"OBS PUT {bucket}/{key}: {type(exc).__name__}") from None
+    if 300 <= response.status_code < 400:
+        raise ObsUploadError(f"OBS PUT {bucket}/{key}: HTTP {response.status_code} redirect refused "
+                             "(check TASKWATCH_ENDPOINT_OBS and the bucket's region)")
     if response.status_code != 200:
-        code = response.text.split("<Code>", 1)[-1].split("</Code>", 1)[0][:64] if "<Code>" in response.text else ""
+        text = response.text
+        code = one_line(text.split("<Code>", 1)[-1].split("</Code>", 1)[0][:1024], 64) if "<Code>" in text else ""
         raise ObsUploadError(f"OBS PUT {bucket}/{key}: HTTP {response.status_code} {code}".rstrip())
     return url

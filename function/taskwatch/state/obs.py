@@ -14,7 +14,7 @@ import requests
 from ..credentials import Credentials
 from ..deadline import Deadline
 from ..errors import StateError
-from ..secrets_scrub import SCRUBBER
+from ..sanitize import one_line
 from .obs_signature import authorization, http_date
 from .store import StateStore, StoredObject
 
@@ -101,4 +101,5 @@ def _error_code(body: str) -> str:
     """The <Code> of an OBS XML error body (no XML parser needed for one element)."""
     start = body.find("<Code>")
     end = body.find("</Code>")
-    return SCRUBBER(body[start + 6:end])[:64] if 0 <= start < end else ""  # scrubbed before it is cut
+    # Outside text: cleaned to one line (one_line scrubs before it cuts).
+    return one_line(body[start + 6:min(end, start + 6 + 1024)], 64) if 0 <= start < end else ""
