@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     try:
         return run(args.command, deployment, env, project, lambda line: print(say(line), flush=True))
     except (DeployError, ApiError, obs_upload.ObsUploadError) as exc:
-        print(say(f"deploy: {exc}"), file=sys.stderr)
+        from taskwatch.sanitize import one_line  # importable: Redactor made function/ importable
+
+        # Scrubbed (deploy's secrets) first, then cleaned: an API's error text may carry ANSI or line breaks.
+        print(one_line(say(f"deploy: {exc}"), 2000), file=sys.stderr)
         return 1
 
 

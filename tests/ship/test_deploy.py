@@ -310,3 +310,19 @@ def test_a_wrong_secret_key_is_reported_without_printing_it(fg_emulator, code_zi
     wrong = "WrongSecretKeyValue000000000000000000001"
     status, out = _run(emu, "plan", template_copy(tmp_path, code_zip, layer), capsys, CLOUD_SDK_SK=wrong)
     assert status == 1 and "HTTP 401 APIG.0301" in out and wrong not in out
+
+
+def test_an_api_error_text_reaches_the_terminal_clean(fg_emulator, code_zip, layer, tmp_path, capsys) -> None:
+    """FunctionGraph's error_msg is the server's text: ANSI, line breaks and bidi controls never reach the
+    deployer's terminal, and the error stays one line."""
+    from tests.emulator import Fault
+
+    body = json.dumps({"error_code": "FSS.0400",
+                       "error_msg": "bad\x1b[31m red\u2028forged line\nsecond\u202e line"}).encode()
+    fg_emulator.faults.add(Fault(call="functiongraph.*", kind="answer", status=400, body=body,
+                                 headers=(("Content-Type", "application/json"),)))
+    status, out = _run(fg_emulator, "plan", template_copy(tmp_path, code_zip, layer), capsys)
+    error = [line for line in out.splitlines() if line.startswith("deploy: ")]
+    assert status == 1 and len(error) == 1, out
+    assert "FSS.0400" in error[0] and "forged line" in error[0]
+    assert not any(ch in out for ch in ("\x1b", "\u2028", "\u202e")), out
