@@ -107,13 +107,15 @@ class Pager:
         return Page(offset, items, fresh)
 
     def more(self, page: Page) -> bool:
-        """Whether to read on after this page."""
+        """Whether to read on after this page: a full page may be followed by more, whatever total_count
+        says (an API that counts only the answer's own items, or a total that shrank, would otherwise end
+        the listing early and call it complete). Only a short page ends a listing."""
         if page.items < self.size:
             return False
         if page.fresh == 0:
             self.incomplete(f"page at offset {page.offset} repeated earlier tasks only")
             return False
-        return self.last_total is None or len(self.seen) < self.last_total
+        return True
 
     def incomplete(self, why: str) -> None:
         self.listing.complete = False

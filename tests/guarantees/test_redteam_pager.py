@@ -1,0 +1,22 @@
+"""Listings that lie about their size: a full last page is never taken as the end of a listing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import alerted_keys, invoke
+from tests.emulator import Fault
+from tests.guarantees.offset_variants import Variant, add_failures, variant_emulator
+
+
+@pytest.mark.parametrize("mode", ["item", "page"])
+def test_a_total_count_of_the_page_alone_does_not_end_a_full_listing(env, monkeypatch, mode: str) -> None:
+    """An API whose total_count counts only the answer's own items (a reading no document rules out):
+    the page is full, so more may follow; every failure is still found."""
+    with variant_emulator(monkeypatch, Variant("gaussdb", mode, True)) as emu:
+        keys = add_failures(emu, "gaussdb", 250)
+        emu.faults.add(Fault("gaussdb.list", "total_of_page"))
+        summary = invoke()
+        published_keys = alerted_keys(emu)
+        assert set(published_keys) == keys, summary
+        assert len(published_keys) == len(keys)
