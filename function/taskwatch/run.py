@@ -36,7 +36,7 @@ from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
 from .sources.readings import first_reading, remember_reading
 from .state import StateStore, open_store
-from .state.document import State
+from .state.document import State, fold_notices
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
 
@@ -309,7 +309,8 @@ def health_messages(ctx: RunContext, state: State, reports: list[SourceReport]) 
 
 def notice_messages(ctx: RunContext, state: State) -> list[Message]:
     titles = {"state_reset": "state was unreadable, fresh baseline taken", "baseline": "first run baseline taken",
-              "given_up": "alerts given up after repeated publish failures"}
+              "given_up": "alerts given up after repeated publish failures",
+              "folded": "earlier notices, folded into one"}
     return [notice_message("notice", titles.get(n["kind"], n["kind"]), n["text"], run_id=ctx.run_id,
                            notice_index=i) for i, n in enumerate(state.notices)]
 
@@ -398,7 +399,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     given_up = decide.give_up(state, config, ctx.now, owns=ctx.owns)
     if given_up:
         state.notices.append({"kind": "given_up", "since": iso(ctx.now), "text": given_up_text(config, given_up)})
-    state.notices = state.notices[-50:]
+    state.notices = fold_notices(state.notices)
 
     messages = health_messages(ctx, state, reports) + notice_messages(ctx, state)
     alerts, waiting = decide.plan_alerts(state, config, ctx.run_id, owns=ctx.owns)
