@@ -36,7 +36,7 @@ from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
 from .sources.readings import first_reading, remember_reading
 from .state import StateStore, open_store
-from .state.document import State, fold_notices
+from .state.document import State, entry_source, fold_notices
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
 
@@ -47,6 +47,7 @@ MAX_CURSORS = 100  # reading-order cursors kept (one per set of watched sources)
 GIVEN_UP_TEXT = 3000  # characters of task keys listed in a "given up" notice (its text holds 4000)
 COMMIT_ATTEMPTS = 3  # decisions and commit tried again when another run saved the state or held the lease
 RETRY_PAUSE = 0.5  # seconds before trying again: the other run's commit (publish and save) is under way
+PUBLISH_STALLED = "alerts not published"  # an error line that fails the invocation (see stalled_alerts)
 CUT_SHORT = "not read completely: the run's time ran out first (cut short by the deadline)"
 
 
@@ -421,6 +422,10 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     )
     summary["state"].update(tasks=len(state.tasks), pruned=pruned)
     summary["errors"] += [f"{r.source}: {r.error}" for r in reports if r.error]
+    stalled = stalled_alerts(ctx, state) if summary["messages_failed"] else 0
+    if stalled:
+        summary["errors"].append(f"{PUBLISH_STALLED}: {stalled} alerts not accepted by SMN for "
+                                 f"{config.blind_after} runs or more (check the topic and smn:topic:publish)")
     summary["outcome"] = outcome(summary, reports)
     for v in violations[:VIOLATION_SAMPLES]:
         # Paths and task IDs come from the API's records: one line each, never a forged log line.
@@ -539,11 +544,19 @@ def _state_unchanged(store: StateStore, etag: str | None) -> bool:
     return (current.etag if current else None) == etag
 
 
+def stalled_alerts(ctx: RunContext, state: State) -> int:
+    """This run's own alerts that SMN refused in TASKWATCH_BLIND_AFTER runs or more. SMN carries every alert,
+    blind ones included, so only a failed invocation (the platform's error metric) can say it then."""
+    return sum(1 for entry in state.tasks.values()
+               if entry.get("alert") and int(entry.get("attempts") or 0) >= ctx.config.blind_after
+               and ctx.owns(entry_source(entry)))
+
+
 def outcome(summary: dict[str, Any], reports: list[SourceReport]) -> str:
     """One word for the run: ok, degraded (something to look at), or failed (nothing useful happened)."""
     if summary.get("skipped"):
         return "skipped"
-    if any(e.startswith("state not saved") for e in summary["errors"]):
+    if any(e.startswith(("state not saved", PUBLISH_STALLED)) for e in summary["errors"]):
         return "failed"
     if summary["errors"] or summary["messages_failed"] or summary["schema_violations"] or \
             any(not r.ok or not r.complete for r in reports):
