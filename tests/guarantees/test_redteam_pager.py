@@ -20,3 +20,15 @@ def test_a_total_count_of_the_page_alone_does_not_end_a_full_listing(env, monkey
         published_keys = alerted_keys(emu)
         assert set(published_keys) == keys, summary
         assert len(published_keys) == len(keys)
+
+
+def test_a_page_api_whose_offset_0_is_empty_loses_nothing(env, monkeypatch) -> None:
+    """Page numbers from 1 where offset=0 answers an empty page, without total_count: the first page is
+    asked for again at offset=1, so the listing is not taken as empty."""
+    with variant_emulator(monkeypatch, Variant("taurusdb", "page", False)) as emu:
+        emu.offset_modes["taurusdb"] = "page_strict"
+        keys = add_failures(emu, "taurusdb", 120)
+        summary = invoke()
+        published_keys = alerted_keys(emu)
+        assert set(published_keys) == keys, summary["sources"]
+        assert len(published_keys) == len(keys)
