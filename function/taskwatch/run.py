@@ -404,7 +404,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
             state, etag = load_state(store, ctx, summary)
         loaded = None if state.fresh else state.fingerprint()
         decided = list(violations)
-        observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks_by_key, reports,
+        observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks, tasks_by_key, reports,
                                                                        decided, centers, details, summary)
         if not commit(ctx, store, state, etag, loaded, messages, summary):
             break
@@ -434,14 +434,15 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     return summary
 
 
-def decide_run(ctx: RunContext, state: State, tasks_by_key: dict[str, Task], reports: list[SourceReport],
-               violations: list[Violation], centers: dict[str, TaskCenter], details: dict[str, Task | None],
-               summary: dict[str, Any]) -> tuple[decide.Observations, list[str], int, int, list[Message]]:
+def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: dict[str, Task],
+               reports: list[SourceReport], violations: list[Violation], centers: dict[str, TaskCenter],
+               details: dict[str, Task | None], summary: dict[str, Any],
+               ) -> tuple[decide.Observations, list[str], int, int, list[Message]]:
     """Everything a run decides from what it read, on one state: what is new, details, health, notices,
     alerts, pruning. Returns (observations, given up, alert groups waiting, pruned, messages)."""
     config = ctx.config
     advance_cursor(ctx, state, [r for r in reports if r.skipped])
-    observations = observe_each(ctx, state, list(tasks_by_key.values()), violations)
+    observations = observe_each(ctx, state, tasks, violations)  # every listing's tasks, as listed
     decide.drop_ended_stuck(state, set(tasks_by_key), {r.source for r in reports if r.ok and r.complete})
     fetched, detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers, details)
     summary["details_fetched"] += fetched
