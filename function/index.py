@@ -50,7 +50,8 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
 def _failure_reason(summary: dict[str, Any]) -> str:
     """The one line FunctionGraph shows for the failed invocation: why the run could not do its job."""
     errors = [str(e) for e in summary.get("errors") or []]
-    reason = next((e for e in errors if e.startswith("state not saved")), errors[0] if errors else "run failed")
+    reason = next((e for e in errors if e.startswith(("state not saved", "alerts not published"))),
+                  errors[0] if errors else "run failed")
     return one_line(SCRUBBER(reason), 300)
 
 

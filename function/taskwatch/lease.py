@@ -9,7 +9,8 @@ invocations. Two runs that both publish the same failure would send it twice. Be
    concurrent writer to land (settle_time), and reads the lease back: only the run whose lease is read
    back goes on;
 2. re-checks the state: the state's ETag must still be the one this run started from; if another run has
-   saved in between, this run stops without publishing (the next run starts from that run's state).
+   saved in between, this run does not publish what it decided; it decides again on that state (run.py),
+   or stops when it has tried enough.
 
 What it cannot do, on a store without compare-and-swap: two runs whose lease writes land within the settle
 time of each other's read-back can both read their own lease back; and a run that takes the lease after

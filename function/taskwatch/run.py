@@ -36,7 +36,7 @@ from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
 from .sources.readings import first_reading, remember_reading
 from .state import StateStore, open_store
-from .state.document import State
+from .state.document import State, entry_source, fold_notices
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
 
@@ -45,6 +45,9 @@ PUBLISH_WORKERS = 4  # SMN publishes in flight at once
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_CURSORS = 100  # reading-order cursors kept (one per set of watched sources)
 GIVEN_UP_TEXT = 3000  # characters of task keys listed in a "given up" notice (its text holds 4000)
+COMMIT_ATTEMPTS = 3  # decisions and commit tried again when another run saved the state or held the lease
+RETRY_PAUSE = 0.5  # seconds before trying again: the other run's commit (publish and save) is under way
+PUBLISH_STALLED = "alerts not published"  # an error line that fails the invocation (see stalled_alerts)
 CUT_SHORT = "not read completely: the run's time ran out first (cut short by the deadline)"
 
 
@@ -184,7 +187,6 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             report.anomalies.extend(listing.anomalies)
             if listing.complete and listing.reading:
                 report.offset_reading = listing.reading
-    advance_cursor(ctx, state, [r for r in reports.values() if r.skipped])
     return tasks, [reports[source] for source in by_name], violations, centers  # reported in configured order
 
 
@@ -243,11 +245,17 @@ def observe_each(ctx: RunContext, state: State, tasks: list[Task],
     return total
 
 
-def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
-                  centers: dict[str, TaskCenter]) -> tuple[int, list[Violation], list[str]]:
-    """The detail call, once per new failure (not for tasks already notified or already detailed)."""
-    wanted = [(key, centers[tasks_by_key[key].source]) for key in decide.needs_detail(state)
-              if key in tasks_by_key and tasks_by_key[key].source in centers]
+def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task], centers: dict[str, TaskCenter],
+                  details: dict[str, Task | None]) -> tuple[int, list[Violation], list[str]]:
+    """The detail call, once per new failure (not for tasks already notified or already detailed). `details`
+    keeps what earlier attempts of this run fetched (None: the call failed): applied again, never re-asked."""
+    needed = [key for key in decide.needs_detail(state) if key in tasks_by_key]
+    for key in needed:
+        earlier = details.get(key)
+        if earlier is not None:
+            decide.apply_detail(state, earlier)
+    wanted = [(key, centers[tasks_by_key[key].source]) for key in needed
+              if key not in details and tasks_by_key[key].source in centers]
 
     def one(job: tuple[str, TaskCenter]) -> tuple[str, Task | None, list[Violation], str | None]:
         key, center = job
@@ -265,6 +273,7 @@ def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task],
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="detail") as pool:
         for _key, task, found, error in pool.map(one, wanted):
             violations.extend(found)
+            details[_key] = task
             if task is not None:
                 try:
                     decide.apply_detail(state, task)
@@ -309,7 +318,8 @@ def health_messages(ctx: RunContext, state: State, reports: list[SourceReport]) 
 
 def notice_messages(ctx: RunContext, state: State) -> list[Message]:
     titles = {"state_reset": "state was unreadable, fresh baseline taken", "baseline": "first run baseline taken",
-              "given_up": "alerts given up after repeated publish failures"}
+              "given_up": "alerts given up after repeated publish failures",
+              "folded": "earlier notices, folded into one"}
     return [notice_message("notice", titles.get(n["kind"], n["kind"]), n["text"], run_id=ctx.run_id,
                            notice_index=i) for i, n in enumerate(state.notices)]
 
@@ -380,13 +390,62 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     summary = new_summary(ctx, trigger)
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)
-    loaded = None if state.fresh else state.fingerprint()
 
     tasks, reports, violations, centers = query_sources(ctx, state)
-    observations = observe_each(ctx, state, tasks, violations)
     tasks_by_key = {task.key: task for task in tasks}
+    details: dict[str, Task | None] = {}  # detail calls made so far (None: failed), kept for a retried commit
+    for attempt in range(COMMIT_ATTEMPTS):
+        if attempt:
+            # Another run saved the state, or holds the lease, meanwhile: decide again on its state with
+            # what this run read (no listing is repeated), so a shard whose neighbour saves every run is
+            # not made to stand aside run after run.
+            summary.pop("skipped", None)
+            time.sleep(RETRY_PAUSE)
+            state, etag = load_state(store, ctx, summary)
+        loaded = None if state.fresh else state.fingerprint()
+        decided = list(violations)
+        observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks, tasks_by_key, reports,
+                                                                       decided, centers, details, summary)
+        if not commit(ctx, store, state, etag, loaded, messages, summary):
+            break
+        if ctx.deadline.time_left() <= 0:
+            break  # no time for another try: the next run starts from the other run's state
+    violations = decided
+
+    summary.update(
+        sources=[r.__dict__ for r in reports], tasks_seen=len(tasks), failures_seen=observations.failures_seen,
+        new_failures=len(observations.new_failures), new_stuck=len(observations.new_stuck),
+        baselined=observations.baselined, filtered=observations.filtered, alerts_waiting=waiting,
+        pending=sum(1 for e in state.tasks.values() if e.get("alert")), given_up=len(given_up),
+        schema_violations=len(violations), violations=[v.as_dict() for v in violations[:VIOLATION_SAMPLES]],
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+    summary["state"].update(tasks=len(state.tasks), pruned=pruned)
+    summary["errors"] += [f"{r.source}: {r.error}" for r in reports if r.error]
+    stalled = stalled_alerts(ctx, state) if summary["messages_failed"] else 0
+    if stalled:
+        summary["errors"].append(f"{PUBLISH_STALLED}: {stalled} alerts not accepted by SMN for "
+                                 f"{config.blind_after} runs or more (check the topic and smn:topic:publish)")
+    summary["outcome"] = outcome(summary, reports)
+    for v in violations[:VIOLATION_SAMPLES]:
+        # Paths and task IDs come from the API's records: one line each, never a forged log line.
+        ctx.log.warning("schema violation in %s %s%s: %s", v.source, v.call,
+                        f" task {one_line(v.task_id)}" if v.task_id else "", one_line(v.reason, 400))
+    return summary
+
+
+def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: dict[str, Task],
+               reports: list[SourceReport], violations: list[Violation], centers: dict[str, TaskCenter],
+               details: dict[str, Task | None], summary: dict[str, Any],
+               ) -> tuple[decide.Observations, list[str], int, int, list[Message]]:
+    """Everything a run decides from what it read, on one state: what is new, details, health, notices,
+    alerts, pruning. Returns (observations, given up, alert groups waiting, pruned, messages)."""
+    config = ctx.config
+    advance_cursor(ctx, state, [r for r in reports if r.skipped])
+    observations = observe_each(ctx, state, tasks, violations)  # every listing's tasks, as listed
     decide.drop_ended_stuck(state, set(tasks_by_key), {r.source for r in reports if r.ok and r.complete})
-    summary["details_fetched"], detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers)
+    fetched, detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers, details)
+    summary["details_fetched"] += fetched
     violations += detail_violations
     summary["errors"] += detail_errors
 
@@ -398,7 +457,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     given_up = decide.give_up(state, config, ctx.now, owns=ctx.owns)
     if given_up:
         state.notices.append({"kind": "given_up", "since": iso(ctx.now), "text": given_up_text(config, given_up)})
-    state.notices = state.notices[-50:]
+    state.notices = fold_notices(state.notices)
 
     messages = health_messages(ctx, state, reports) + notice_messages(ctx, state)
     alerts, waiting = decide.plan_alerts(state, config, ctx.run_id, owns=ctx.owns)
@@ -413,24 +472,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
         if report.offset_reading:
             remember_reading(state, report.source, report.offset_reading)
     pruned = state.prune(ctx.now, config.lookback, owns=ctx.owns)
-    commit(ctx, store, state, etag, loaded, messages, summary)
-
-    summary.update(
-        sources=[r.__dict__ for r in reports], tasks_seen=len(tasks), failures_seen=observations.failures_seen,
-        new_failures=len(observations.new_failures), new_stuck=len(observations.new_stuck),
-        baselined=observations.baselined, filtered=observations.filtered, alerts_waiting=waiting,
-        pending=sum(1 for e in state.tasks.values() if e.get("alert")), given_up=len(given_up),
-        schema_violations=len(violations), violations=[v.as_dict() for v in violations[:VIOLATION_SAMPLES]],
-        duration_ms=int((time.monotonic() - started) * 1000),
-    )
-    summary["state"].update(tasks=len(state.tasks), pruned=pruned)
-    summary["errors"] += [f"{r.source}: {r.error}" for r in reports if r.error]
-    summary["outcome"] = outcome(summary, reports)
-    for v in violations[:VIOLATION_SAMPLES]:
-        # Paths and task IDs come from the API's records: one line each, never a forged log line.
-        ctx.log.warning("schema violation in %s %s%s: %s", v.source, v.call,
-                        f" task {one_line(v.task_id)}" if v.task_id else "", one_line(v.reason, 400))
-    return summary
+    return observations, given_up, waiting, pruned, messages
 
 
 def given_up_text(config: Config, given_up: list[str]) -> str:
@@ -448,8 +490,10 @@ def given_up_text(config: Config, given_up: list[str]) -> str:
 
 
 def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, loaded: str | None,
-           messages: list[Message], summary: dict[str, Any]) -> None:
+           messages: list[Message], summary: dict[str, Any]) -> bool:
     """Publish and save, guarded against overlapping runs (see lease.py); a steady run writes nothing.
+    Returns True when it stood aside for another run (its lease, or a state saved meanwhile): the caller
+    may decide again on the newer state.
 
     Time: the lease and the state re-check keep time for the save (deadline.lease_keep), publishing keeps
     SAVE_RESERVE, the save only the final margin (deadline.store_keep tells the store which applies); every
@@ -457,7 +501,7 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
     summary["state"]["written"] = False
     if ctx.config.dry_run:
         publish_all(ctx, state, messages, summary)
-        return
+        return False
     lease = Lease(store, ctx.run_id)
     ctx.deadline.store_keep = ctx.deadline.lease_keep
     try:
@@ -466,13 +510,13 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
             if not lease.acquire(ctx.clock(), lease_term(ctx.deadline.remaining())):
                 summary["skipped"] = f"another run ({lease.holder}) holds the lease; it publishes instead"
                 ctx.log.warning("not publishing: %s", summary["skipped"])
-                return
+                return True
         elif loaded is not None and state.fingerprint() == loaded:
-            return  # nothing changed: no write
+            return False  # nothing changed: no write
         if not _state_unchanged(store, etag):
             summary["skipped"] = "another run saved the state meanwhile; the next run starts from its state"
             ctx.log.warning("not publishing or saving: %s", summary["skipped"])
-            return
+            return True
         publish_all(ctx, state, messages, summary)
         ctx.deadline.store_keep = ctx.deadline.final_margin
         data = state.to_bytes(ctx.now, ctx.run_id)
@@ -493,6 +537,7 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
                 lease.release(ctx.clock())
         except StateError as exc:
             ctx.log.warning("lease not released (%s); it expires by itself", one_line(exc, 400))
+    return False
 
 
 def _state_unchanged(store: StateStore, etag: str | None) -> bool:
@@ -500,11 +545,19 @@ def _state_unchanged(store: StateStore, etag: str | None) -> bool:
     return (current.etag if current else None) == etag
 
 
+def stalled_alerts(ctx: RunContext, state: State) -> int:
+    """This run's own alerts that SMN refused in TASKWATCH_BLIND_AFTER runs or more. SMN carries every alert,
+    blind ones included, so only a failed invocation (the platform's error metric) can say it then."""
+    return sum(1 for entry in state.tasks.values()
+               if entry.get("alert") and int(entry.get("attempts") or 0) >= ctx.config.blind_after
+               and ctx.owns(entry_source(entry)))
+
+
 def outcome(summary: dict[str, Any], reports: list[SourceReport]) -> str:
     """One word for the run: ok, degraded (something to look at), or failed (nothing useful happened)."""
     if summary.get("skipped"):
         return "skipped"
-    if any(e.startswith("state not saved") for e in summary["errors"]):
+    if any(e.startswith(("state not saved", PUBLISH_STALLED)) for e in summary["errors"]):
         return "failed"
     if summary["errors"] or summary["messages_failed"] or summary["schema_violations"] or \
             any(not r.ok or not r.complete for r in reports):

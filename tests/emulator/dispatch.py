@@ -109,7 +109,7 @@ class Dispatcher:
         return response
 
     def _reshape(self, service: Service, req: Request, route: Route, fault: Fault) -> Response:
-        """The list-shaping kinds: empty_page, total_changes, repeat_page."""
+        """The list-shaping kinds: empty_page, total_changes, total_of_page, repeat_page."""
         response = service.handle(req, route)
         key = response.array_key
         if response.status != 200 or response.payload is None or key is None:
@@ -119,6 +119,8 @@ class Dispatcher:
             payload[key] = []
         elif fault.kind == "total_changes":
             payload["total_count"] = int(payload.get("total_count", 0)) + (fault.fired - 1) % 5 + 1
+        elif fault.kind == "total_of_page":  # an API that counts only the items of this answer
+            payload["total_count"] = len(payload[key])
         elif fault.kind == "repeat_page":
             with self._lock:
                 previous = self._last_page.get(route.call)

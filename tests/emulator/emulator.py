@@ -33,7 +33,9 @@ DEFAULT_SK = "TESTSKemulatorSecretKey0000000000000001"
 DEFAULT_PROJECT = "0123456789abcdef0123456789abcdef"
 DEFAULT_REGION = "xx-test-1"
 HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")  # plus "functiongraph" / "ces" when asked for
-OFFSET_MODES = ("item", "page")  # offset counts items from 0, or is a page number from 1
+# offset counts items from 0, or is a page number from 1 (offset=0 also page 1), or a page number from 1
+# where offset=0 is no page at all (an empty answer; total_count still counts every match)
+OFFSET_MODES = ("item", "page", "page_strict")
 DOCUMENTED_OFFSET_MODES = {"taurusdb": "page", "gaussdb": "item", "dds": "item"}
 
 

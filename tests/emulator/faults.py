@@ -27,6 +27,7 @@ KINDS = frozenset(
         "html200",
         "empty_page",
         "total_changes",
+        "total_of_page",
         "repeat_page",
         "odd_error_400",
         "odd_error_500",
@@ -34,7 +35,7 @@ KINDS = frozenset(
     }
 )
 # These reshape a list answer; they never match (nor get consumed by) a non-list call.
-LIST_KINDS = frozenset({"empty_page", "total_changes", "repeat_page"})
+LIST_KINDS = frozenset({"empty_page", "total_changes", "total_of_page", "repeat_page"})
 
 # Error bodies whose fields are valid JSON of any shape but a string. The documents show error_code and
 # error_msg as strings; nothing stops a gateway, a proxy or a new API version from sending something else,

@@ -6,7 +6,8 @@ the emulator enforces them so the function is tested against the documented cont
 
 Decisions where the documents are unclear (see also the package docstring):
 - `offset`: every contested reading is a switch, per service (CloudEmulator(offset_modes={...})): "item"
-  (items skipped, from 0) or "page" (page number from 1; offset=0 also means page 1). Defaults are the
+  (items skipped, from 0) or "page" (page number from 1; offset=0 also means page 1), or "page_strict"
+  (page number from 1; offset=0 answers an empty page). Defaults are the
   documented readings: TaurusDB page (its SDK's "default 1", the Terraform provider's paging), openGauss and
   DDS item (their documents and SDKs).
 - `total_count`: present by default (as documented); CloudEmulator(omit_total_count={...}) leaves it out of
@@ -138,7 +139,9 @@ class TaskCenter(GatewayService):
             return 0
         if not _DIGITS.match(text) or int(text) > _MAX_OFFSET:
             raise ParamError(f"Invalid parameter offset: {text!r} (allowed 0-{_MAX_OFFSET}).")
-        if self.emu.offset_modes[self.name] == "page":
+        if self.emu.offset_modes[self.name] == "page_strict" and int(text) == 0:
+            return _MAX_OFFSET  # page 0 does not exist: nothing on it
+        if self.emu.offset_modes[self.name] in ("page", "page_strict"):
             return (max(int(text), 1) - 1) * limit
         return int(text)
 

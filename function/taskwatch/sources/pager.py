@@ -25,6 +25,7 @@ A wrong reading loses tasks silently, so the reading is inferred from the answer
 - A listing is complete only when its last page was short and, where the API gives `total_count`, the
   distinct tasks read reach the smallest total_count any page reported (new tasks arriving while paging
   raise it, finished tasks leaving lower it). Otherwise it is reported incomplete (monitor blind counts it).
+An empty answer to offset=0 is asked again at offset=1: a page API numbering from 1 may have no page 0.
 Page numbers from 0 are not considered: no source describes them.
 """
 
@@ -107,13 +108,15 @@ class Pager:
         return Page(offset, items, fresh)
 
     def more(self, page: Page) -> bool:
-        """Whether to read on after this page."""
+        """Whether to read on after this page: a full page may be followed by more, whatever total_count
+        says (an API that counts only the answer's own items, or a total that shrank, would otherwise end
+        the listing early and call it complete). Only a short page ends a listing."""
         if page.items < self.size:
             return False
         if page.fresh == 0:
             self.incomplete(f"page at offset {page.offset} repeated earlier tasks only")
             return False
-        return self.last_total is None or len(self.seen) < self.last_total
+        return True
 
     def incomplete(self, why: str) -> None:
         self.listing.complete = False
@@ -122,6 +125,8 @@ class Pager:
     # -- the listing -------------------------------------------------------------------------------------
     def read(self) -> Listing:
         page = self.take(0, self.fetch(0))
+        if page.items == 0:
+            page = self.first_page_again(page)
         go_on = self.more(page)
         if go_on:
             go_on = self.more(self.settle())
@@ -137,6 +142,14 @@ class Pager:
                 index += 1
         self.check_count()
         return self.listing
+
+    def first_page_again(self, empty: Page) -> Page:
+        """offset=0 answered nothing: under a page API that numbers from 1 and has no page 0, offset=1 is the
+        first page. One call per empty listing; an item API answers offset=1 with nothing too."""
+        document = self.fetch(1)
+        if not self.center.peek_ids(document, self.listing):
+            return empty
+        return self.confirm(PAGE, 1, document)
 
     def settle(self) -> Page:
         """Read the second page under the reading the answers confirm (see the module docstring)."""

@@ -23,6 +23,8 @@ from .migrations import VERSION, check_version, migrate
 
 FORMAT = "taskwatch-state"
 PRUNE_MARGIN = timedelta(days=2)
+MAX_NOTICES = 50  # the schema's notices maxItems
+NOTICE_TEXT = 4000  # the schema's notice text maxLength
 KNOWN = ("format", "version", "created_at", "updated_at", "writer", "heartbeat_at", "tasks", "sources",
          "notices", "cursors", "checksum")
 
@@ -136,6 +138,22 @@ class State:
         for key in stale:
             del self.tasks[key]
         return len(stale)
+
+
+def fold_notices(notices: list[dict[str, Any]], limit: int = MAX_NOTICES) -> list[dict[str, Any]]:
+    """At most `limit` notices, none dropped: the oldest are folded into one (a "given up" notice is the
+    only report its failures get, so dropping it would lose them). The folded text is cut at the state's
+    limit; `folded` counts the notices it holds."""
+    if len(notices) <= limit:
+        return notices
+    spill, rest = notices[: len(notices) - limit + 1], notices[len(notices) - limit + 1:]
+    count = sum(int(n.get("folded") or 1) for n in spill)
+    text = f"{count} earlier notices, folded into one to fit: " + " | ".join(
+        str(n.get("text", "")).removeprefix(f"{n.get('folded')} earlier notices, folded into one to fit: ")
+        for n in spill)
+    if len(text) > NOTICE_TEXT:
+        text = text[: NOTICE_TEXT - 1] + "…"
+    return [{"kind": "folded", "since": spill[0].get("since"), "text": text, "folded": count}, *rest]
 
 
 def clamp_to_schema(value: Any, schema: Any, defs: dict[str, Any]) -> Any:
