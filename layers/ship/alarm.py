@@ -18,7 +18,6 @@ the first are deleted. Unchanged: no mutating request.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +34,9 @@ from huaweicloudsdkces.v2 import (
     PostAlarmsReqV2,
 )
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, SdkException
 from huaweicloudsdkcore.http.http_config import HttpConfig
 
-from .fgapi import ApiError
+from .fgapi import call_json
 from .planner import Action
 from .template import Deployment
 
@@ -185,20 +183,7 @@ class CesApi:
         self._call("batch_delete_alarm_rules", BatchDeleteAlarmRulesRequest(body=body))
 
     def _call(self, operation: str, request: Any) -> Any:
-        try:
-            response = getattr(self.client, operation)(request)
-        except ClientRequestException as exc:
-            raise ApiError(f"Cloud Eye {operation}: HTTP {exc.status_code} {exc.error_code}: {exc.error_msg}",
-                           exc.status_code) from None
-        except SdkException as exc:
-            raise ApiError(f"Cloud Eye {operation}: {type(exc).__name__}: {exc}") from None
-        raw = getattr(response, "raw_content", None)
-        if not raw:
-            return {}
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ApiError(f"Cloud Eye {operation}: the answer is not JSON") from None
+        return call_json(self.client, "Cloud Eye", operation, request)
 
 
 def _number(value: Any) -> Any:

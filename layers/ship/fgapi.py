@@ -171,20 +171,25 @@ class FunctionGraphApi:
 
     # ---- plumbing ---------------------------------------------------------------------------------------
     def _call(self, operation: str, request: Any) -> Any:
-        try:
-            response = getattr(self.client, operation)(request)
-        except ClientRequestException as exc:
-            raise ApiError(f"FunctionGraph {operation}: HTTP {exc.status_code} {exc.error_code}: {exc.error_msg}",
-                           exc.status_code) from None
-        except SdkException as exc:
-            raise ApiError(f"FunctionGraph {operation}: {type(exc).__name__}: {exc}") from None
-        raw = getattr(response, "raw_content", None)
-        if not raw:
-            return {}
-        try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ApiError(f"FunctionGraph {operation}: the answer is not JSON") from None
+        return call_json(self.client, "FunctionGraph", operation, request)
+
+
+def call_json(client: Any, service: str, operation: str, request: Any) -> Any:
+    """One SDK call; its body as JSON (the raw body: SDK models drop unknown fields), or ApiError."""
+    try:
+        response = getattr(client, operation)(request)
+    except ClientRequestException as exc:
+        raise ApiError(f"{service} {operation}: HTTP {exc.status_code} {exc.error_code}: {exc.error_msg}",
+                       exc.status_code) from None
+    except SdkException as exc:
+        raise ApiError(f"{service} {operation}: {type(exc).__name__}: {exc}") from None
+    raw = getattr(response, "raw_content", None)
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError(f"{service} {operation}: the answer is not JSON") from None
 
 
 def _log(config: dict[str, str] | None) -> FuncLogConfig | None:
