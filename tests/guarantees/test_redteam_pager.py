@@ -32,3 +32,22 @@ def test_a_page_api_whose_offset_0_is_empty_loses_nothing(env, monkeypatch) -> N
         published_keys = alerted_keys(emu)
         assert set(published_keys) == keys, summary["sources"]
         assert len(published_keys) == len(keys)
+
+
+def test_a_page_api_whose_offset_0_is_empty_loses_nothing_with_total_count(env, monkeypatch) -> None:
+    """The same with total_count, which counts every match while offset=0 lists none: asked again too."""
+    with variant_emulator(monkeypatch, Variant("taurusdb", "page", True)) as emu:
+        emu.offset_modes["taurusdb"] = "page_strict"
+        keys = add_failures(emu, "taurusdb", 120)
+        invoke()
+        published_keys = alerted_keys(emu)
+        assert set(published_keys) == keys and len(published_keys) == len(keys)
+
+
+def test_an_empty_listing_with_total_count_zero_costs_one_call(env, monkeypatch) -> None:
+    """total_count 0 says nothing matches whatever offset means: no second call at offset=1."""
+    with variant_emulator(monkeypatch, Variant("gaussdb", "item", True)) as emu:
+        emu.reset_records()
+        summary = invoke()
+        lists = [r for r in emu.requests if r["call"] == "gaussdb.list"]
+        assert summary["outcome"] == "ok" and len(lists) == 1, lists

@@ -125,7 +125,8 @@ class Pager:
     # -- the listing -------------------------------------------------------------------------------------
     def read(self) -> Listing:
         page = self.take(0, self.fetch(0))
-        if page.items == 0:
+        if page.items == 0 and self.last_total != 0:
+            # total_count 0 says nothing matches, whatever offset means; otherwise ask once more at offset 1.
             page = self.first_page_again(page)
         go_on = self.more(page)
         if go_on:
