@@ -12,11 +12,12 @@ pip just downloaded it or it came from the wheel cache (see `check_wheels`).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .zipfile_det import sha256_file
 
 try:  # packaging is installed with pip's tooling (pytest depends on it); pip vendors a copy too
     from packaging.markers import Marker
@@ -113,14 +114,6 @@ def resolve(path: Path, version: str, require_hashes: bool = True) -> list[Pin]:
     return sorted(pins, key=lambda pin: pin.name.lower())
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_wheels(wheels: Iterable[Path], pins: list[Pin], lock_name: str = "layers/requirements.txt") -> None:
     """Every wheel is the pinned version of a pinned project with a digest the lock lists, one per pin.
 
@@ -135,7 +128,7 @@ def check_wheels(wheels: Iterable[Path], pins: list[Pin], lock_name: str = "laye
             raise WheelCheckError(f"{wheel.name}: {name} is not pinned in {lock_name}")
         if str(version) != pin.version:
             raise WheelCheckError(f"{wheel.name}: version {version}, but {lock_name} pins {pin.line}")
-        actual = sha256_of(wheel)
+        actual = sha256_file(wheel)
         if actual not in pin.hashes:
             raise WheelCheckError(f"{wheel.name}: sha256 {actual} is not one of the {len(pin.hashes)} hashes "
                                   f"{lock_name} lists for {pin.line}: refused (tampered or corrupt file?)")

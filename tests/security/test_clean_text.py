@@ -14,8 +14,7 @@ import pytest
 from taskwatch.clean_data import clean_structure, display_id
 from taskwatch.sanitize import clean, one_line
 
-from tests.conftest import STATE_KEY, alerted_keys, invoke, published
-from tests.emulator import CloudEmulator
+from tests.conftest import STATE_KEY, alerted_keys, emulator_with, invoke, published
 from tests.faults.observe import capture_logs
 from tests.fixtures import BUCKET, PROJECT
 
@@ -68,11 +67,7 @@ def assert_one_real_summary_line(text: str) -> None:
 # ---- through the real handler -------------------------------------------------------------------------------
 @pytest.fixture
 def no_seeds(env, monkeypatch):
-    with CloudEmulator(ak=env["CLOUD_SDK_AK"], sk=env["CLOUD_SDK_SK"], project_id=PROJECT,
-                       region=env["TASKWATCH_REGION"], topic_urns=[env["TASKWATCH_SMN_TOPIC_URN"]], buckets=[BUCKET],
-                       seed_examples=False) as emu:
-        for key, value in emu.env().items():
-            monkeypatch.setenv(key, value)
+    with emulator_with(monkeypatch, seed_examples=False) as emu:
         yield emu
 
 
