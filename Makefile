@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults soak bench layer package plan deploy clean lock audit doctor
+.PHONY: venv run test lint faults soak bench layer package plan deploy clean lock audit doctor state state-forget state-reset
 
 ## Installs exactly the locked files: every one is checked against its sha256 in requirements-dev.txt.
 venv: $(STAMP)
@@ -34,6 +34,22 @@ run: venv
 ## Read-only preflight of a real account (same environment as `make run`): hosts, permissions, bucket, topic.
 doctor: venv
 	$(PY) layers/doctor.py
+
+# The state tools use the environment of `make run`; SHARD=<label> or STATE=<uri> picks another state object.
+STATE_ARGS = $(if $(SHARD),--shard "$(SHARD)") $(if $(STATE),--state "$(STATE)")
+
+## What the state object holds: sources and their health, pending alerts, counts, size, version, last writer.
+state: venv
+	$(PY) layers/state_tool.py $(STATE_ARGS) show
+
+## Makes one task alert again on the next run (TASK=<dedup key or task id>); takes the function's lease.
+state-forget: venv
+	@test -n "$(TASK)" || { echo "usage: make state-forget TASK=<dedup key or task id>"; exit 2; }
+	$(PY) layers/state_tool.py $(STATE_ARGS) forget "$(TASK)"
+
+## Keeps the state aside (<key>.reset-<time>) and removes it: the next run takes a new baseline; takes the lease.
+state-reset: venv
+	$(PY) layers/state_tool.py $(STATE_ARGS) reset
 
 ## The whole test suite (lint included).
 test: venv

@@ -1,8 +1,10 @@
-"""README sections generated from the sources of truth: `python -m tests.docs` rewrites them, and
-tests/test_readme.py fails when the README and the sources disagree.
+"""Documentation sections generated from the sources of truth: `python -m tests.docs` rewrites them, and
+tests/test_readme.py (tests/faults for the fault table) fails when a document and its source disagree.
 
-- the configuration table, from function/taskwatch/schemas/config.schema.json;
-- the failure-handling table, from the fault matrix (build/faults/matrix.md, written by `make faults`).
+- README.md: the essential configuration keys, from function/taskwatch/schemas/config.schema.json;
+- docs/configuration.md: every configuration key, from the same schema;
+- tests/faults/README.md: the failure-handling table, from the fault matrix (build/faults/matrix.md, written by
+  `make faults`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+CONFIG_DOC = ROOT / "docs" / "configuration.md"
+FAULTS_DOC = ROOT / "tests" / "faults" / "README.md"
+README_LIMIT = 15_000  # bytes: the operator's README stays short; the detail lives in the linked documents
+# The keys most deployments set: the README's table (the full one is in docs/configuration.md).
+ESSENTIAL_KEYS = ("TASKWATCH_TARGETS", "TASKWATCH_REGION", "TASKWATCH_PROJECT_ID", "TASKWATCH_SERVICES",
+                  "TASKWATCH_SMN_TOPIC_URN", "TASKWATCH_STATE_URI", "TASKWATCH_DRY_RUN", "TASKWATCH_BACKFILL",
+                  "TASKWATCH_ALERT_STATUSES", "TASKWATCH_BLIND_AFTER", "TASKWATCH_HEARTBEAT")
 CONFIG_SCHEMA = ROOT / "function" / "taskwatch" / "schemas" / "config.schema.json"
 FAULT_TABLE = ROOT / "build" / "faults" / "matrix.md"
 
@@ -53,25 +62,38 @@ def config_table() -> str:
     return "\n".join(rows)
 
 
+def essential_table() -> str:
+    """The README's short table: the essential keys, their default and meaning (no user_event detail)."""
+    properties = json.loads(CONFIG_SCHEMA.read_text(encoding="utf-8"))["properties"]
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for name in ESSENTIAL_KEYS:
+        spec = properties[name]
+        rows.append(f"| `{name}` | {_default(spec)} | {spec['description'].replace('|', chr(92) + '|')} |")
+    return "\n".join(rows)
+
+
 def section(text: str, name: str, body: str) -> str:
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no {name} markers")
+        raise SystemExit(f"no {name} markers")
     return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
 
 
-def render(text: str) -> str:
-    text = section(text, "config-table", config_table())
-    if FAULT_TABLE.exists() and "<!-- fault-table:start -->" in text:
-        text = section(text, "fault-table", FAULT_TABLE.read_text(encoding="utf-8").strip())
-    return text
+def rendered() -> dict[Path, str]:
+    """Each generated document as it should read now (the fault table only once `make faults` wrote it)."""
+    out = {README: section(README.read_text(encoding="utf-8"), "config-essentials", essential_table()),
+           CONFIG_DOC: section(CONFIG_DOC.read_text(encoding="utf-8"), "config-table", config_table())}
+    if FAULT_TABLE.exists():
+        out[FAULTS_DOC] = section(FAULTS_DOC.read_text(encoding="utf-8"), "fault-table",
+                                  FAULT_TABLE.read_text(encoding="utf-8").strip())
+    return out
 
 
 def main() -> int:
-    text = README.read_text(encoding="utf-8")
-    README.write_text(render(text), encoding="utf-8")
-    print("README.md sections regenerated")
+    for path, text in rendered().items():
+        path.write_text(text, encoding="utf-8")
+        print(f"{path.relative_to(ROOT)}: sections regenerated")
     return 0
 
 
