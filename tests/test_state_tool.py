@@ -1,0 +1,183 @@
+"""`make state`, `make state-forget`, `make state-reset` (layers/state_tool.py) on the emulator's OBS and on a
+file, through the real handler before and after, and against a run that holds the lease at the same time."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import STATE_KEY, alerted_keys, invoke
+from tests.emulator import CloudEmulator
+from tests.fixtures import BUCKET
+
+LAYERS = Path(__file__).resolve().parents[1] / "layers"
+EXAMPLE_FAILURES = 2  # the emulator's seeded examples: one GaussDB and one DDS failure
+
+
+@pytest.fixture(scope="module")
+def tool() -> Any:
+    spec = importlib.util.spec_from_file_location("taskwatch_state_tool", LAYERS / "state_tool.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.fixture(params=["obs", "file"])
+def where(request: pytest.FixtureRequest, env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+          tmp_path: Path) -> str:
+    """The state on the emulator's OBS (the env fixture's default) or in a local file."""
+    if request.param == "file":
+        monkeypatch.setenv("TASKWATCH_STATE_URI", f"file://{tmp_path}/state.json")
+    return request.param
+
+
+def backups(emulator: CloudEmulator, where: str, tmp_path: Path) -> list[str]:
+    if where == "obs":
+        return [key for _, key in emulator.obs_objects if ".reset-" in key]
+    return [path.name for path in tmp_path.glob("*.reset-*")]
+
+
+def stored(emulator: CloudEmulator, where: str, tmp_path: Path, suffix: str = "") -> bytes | None:
+    if where == "obs":
+        return emulator.obs_objects.get((BUCKET, STATE_KEY + suffix))
+    path = tmp_path / f"state.json{suffix}"
+    return path.read_bytes() if path.exists() else None
+
+
+def call(tool: Any, *argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = tool.main(["--wait", "0", *argv], out=out)
+    return code, out.getvalue()
+
+
+def test_show_summarises_sources_counts_version_and_writer(tool, emulator, where, tmp_path) -> None:
+    code, text = call(tool, "show")
+    assert code == 0 and "no state object" in text
+    first = invoke()
+    code, text = call(tool, "show")
+    assert code == 0, text
+    assert f"written {first['started'][:10]}" in text and f"by {first['run_id']}" in text
+    data = stored(emulator, where, tmp_path) or b""
+    assert f"version {json.loads(data)['version']}, {len(data):,} bytes" in text
+    assert f"tasks remembered: {EXAMPLE_FAILURES} (notified {EXAMPLE_FAILURES}" in text
+    for source in ("gaussdb", "dds", "taurusdb"):
+        assert f"/{source}: ok, last read completely {first['started'][:10]}" in text, text
+    assert "pending alerts (0)" in text and "lease: " in text
+
+
+def test_forget_makes_that_task_alert_again_on_the_next_run(tool, emulator, where, tmp_path) -> None:
+    invoke()
+    keys = alerted_keys(emulator)
+    assert len(keys) == EXAMPLE_FAILURES
+    assert invoke()["messages_published"] == 0  # remembered: nothing again
+    forgotten = keys[0]
+    code, text = call(tool, "forget", forgotten)
+    assert code == 0 and forgotten in text, text
+    assert forgotten not in json.loads(stored(emulator, where, tmp_path) or b"{}")["tasks"]
+    again = invoke()
+    assert again["baselined"] == 0 and again["new_failures"] == 1, again
+    assert alerted_keys(emulator) == [*keys, forgotten]
+    assert invoke()["messages_published"] == 0  # and once only
+
+
+def test_forget_by_task_id_and_refusals(tool, emulator, where) -> None:
+    code, text = call(tool, "forget", "anything")
+    assert code == tool.EXIT_REFUSED and "no state" in text
+    invoke()
+    key = alerted_keys(emulator)[1]
+    code, text = call(tool, "forget", "no-such-task")
+    assert code == tool.EXIT_REFUSED and "no task no-such-task" in text
+    code, text = call(tool, "forget", key.rsplit(":", 1)[1])
+    assert code == 0 and key in text
+    invoke()
+    assert alerted_keys(emulator)[-1] == key
+
+
+def test_reset_keeps_the_state_aside_and_the_next_run_takes_a_new_baseline(tool, emulator, where, tmp_path,
+                                                                           monkeypatch) -> None:
+    invoke()
+    before = stored(emulator, where, tmp_path)
+    assert before
+    code, text = call(tool, "reset")
+    assert code == 0 and "kept aside as" in text, text
+    backup = text.split("kept aside as ")[1].split(" and removed")[0]
+    suffix = backup[len(backup.split(".reset-")[0]):]
+    assert suffix.startswith(".reset-") and stored(emulator, where, tmp_path, suffix) == before
+    assert stored(emulator, where, tmp_path) is None
+    assert backups(emulator, where, tmp_path) == [Path(backup).name if where == "file" else backup]
+    monkeypatch.setenv("TASKWATCH_BACKFILL", "1s")  # the examples ended earlier: all of them baselined
+    sent = len(emulator.smn_messages)
+    after = invoke()
+    assert after["baselined"] == EXAMPLE_FAILURES and after["new_failures"] == 0, after
+    assert len(alerted_keys(emulator)) == EXAMPLE_FAILURES  # no alert repeated
+    subjects = [m["body"]["subject"] for m in emulator.smn_messages[sent:]]
+    assert len(subjects) == 1 and "baseline" in subjects[0], subjects
+
+
+def test_a_running_function_holding_the_lease_makes_the_tool_refuse(tool, emulator, where, tmp_path) -> None:
+    """The tool is called while a real run is publishing (it holds the lease): it refuses and changes nothing."""
+    invoke()
+    key = alerted_keys(emulator)[0]
+    call(tool, "forget", key)  # so the next run has something to publish, and takes the lease
+    before = stored(emulator, where, tmp_path)
+    during: list[tuple[int, str]] = []
+
+    def tool_while_publishing(api: str, _query: dict) -> None:
+        if api == "smn.publish" and not during:
+            during.append(call(tool, "forget", alerted_keys(emulator)[1]))
+            during.append(call(tool, "reset"))
+
+    emulator.before_answer = tool_while_publishing
+    run = invoke()
+    emulator.before_answer = None
+    assert run["messages_published"] == 1 and run["outcome"] == "ok", run
+    for code, text in during:
+        assert code == tool.EXIT_REFUSED and "held by " in text and "Nothing was changed" in text, text
+    saved = json.loads(stored(emulator, where, tmp_path) or b"{}")
+    assert before and set(saved["tasks"]) == set(json.loads(before)["tasks"]) | {key}  # the run's save only
+    assert backups(emulator, where, tmp_path) == []
+
+
+def test_a_run_that_starts_while_the_tool_holds_the_lease_stands_aside(tool, emulator, where) -> None:
+    invoke()
+    key = alerted_keys(emulator)[0]
+    call(tool, "forget", key)
+    store = tool.open_state_store(tool.target_config(os.environ), os.environ)
+    with tool.lease_held(store, wait=0):
+        blocked = invoke()
+    assert blocked["outcome"] == "skipped" and blocked["messages_published"] == 0, blocked
+    assert "holds the lease" in blocked["skipped"] and "state-tool" in blocked["skipped"]
+    assert invoke()["messages_published"] == 1  # released: the next run publishes it
+    assert alerted_keys(emulator).count(key) == 2
+
+
+def test_the_tool_waits_briefly_for_a_run_that_finishes(tool, emulator, where) -> None:
+    """A lease held by a run for a short while: the tool waits for it instead of refusing."""
+    invoke()
+    env = os.environ
+    store = tool.open_state_store(tool.target_config(env), env)
+    taken = threading.Event()
+
+    def hold() -> None:
+        with tool.lease_held(store, wait=0):
+            taken.set()
+            time.sleep(1.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(10)
+    started = time.monotonic()
+    out = io.StringIO()
+    code = tool.main(["--wait", "20", "forget", alerted_keys(emulator)[0]], out=out)
+    waited = time.monotonic() - started
+    holder.join(10)
+    assert code == 0 and "forgotten" in out.getvalue(), out.getvalue()
+    assert waited >= 1.0  # it waited for the holder rather than racing it
