@@ -1,9 +1,12 @@
 """`make run`: the main job from a fresh clone.
 
 With cloud credentials (CLOUD_SDK_AK, CLOUD_SDK_SK) and a target (TASKWATCH_REGION or TASKWATCH_TARGETS) in
-the environment, it runs one real invocation of the handler locally against the cloud (TASKWATCH_DRY_RUN is
-honoured). Without them it starts the local cloud emulator, runs the handler twice with a timer event, shows
-the SMN messages the first run published and that the second published nothing, and stops the emulator.
+the environment, it runs one invocation of the handler locally against the cloud. A real account is not a
+playground: it first prints what it will touch (projects, regions, topic, state, overridden endpoints), and
+it runs as a dry run (queries and decides, publishes nothing, writes no state) unless TASKWATCH_DRY_RUN is set
+explicitly (TASKWATCH_DRY_RUN=0 publishes and saves). Without them it starts the local cloud emulator, runs
+the handler twice with a timer event, shows the SMN messages the first run published and that the second
+published nothing, and stops the emulator.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "function"))
 
 from index import handler
-from taskwatch.errors import RunFailed
+from taskwatch.config import load_config
+from taskwatch.errors import RunFailed, TaskwatchError
 
 from tests.emulator import CloudEmulator
 from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC, FakeContext, timer_event
@@ -32,9 +36,36 @@ def invoke(context: FakeContext | None) -> dict:
         return failed.summary
 
 
+def banner(environ: dict[str, str]) -> str:
+    """What a run with this environment will touch, read by the function's own configuration loader."""
+    try:
+        config = load_config(environ)
+    except TaskwatchError as exc:
+        return f"Configuration: {exc} (the run below stops on it)"
+    projects = sorted({t.project_id for t in config.targets})
+    regions = sorted({t.region for t in config.targets})
+    overridden = {name: url for name, url in config.endpoints.items() if url}
+    mode = ("DRY RUN: queries and decides; publishes nothing and writes no state (TASKWATCH_DRY_RUN=0 to publish "
+            "and save)" if config.dry_run else "LIVE: publishes to the topic and writes the state")
+    lines = [f"Account (project): {', '.join(projects)}", f"Regions: {', '.join(regions)}",
+             f"Services: {', '.join(sorted({s for t in config.targets for s in t.services}))}",
+             f"Topic: {config.topic_urn or '(none)'}", f"State: {config.state_uri}",
+             f"Endpoints overridden: {json.dumps(overridden) if overridden else 'none'}", f"Mode: {mode}"]
+    return "\n".join(lines)
+
+
 def against_cloud() -> int:
-    print("Credentials and a target found in the environment: one real invocation against the cloud.")
+    print("Credentials and a target found in the environment: one invocation against the cloud.")
+    if not os.environ.get("TASKWATCH_DRY_RUN", "").strip():
+        os.environ["TASKWATCH_DRY_RUN"] = "1"  # only an explicit TASKWATCH_DRY_RUN=0 publishes and saves
+    print(banner(dict(os.environ)) + "\n")
     summary = invoke(None)
+    if summary.get("dry_run"):
+        print(f"\nOutcome {summary.get('outcome')}: {summary.get('messages_would_publish', 0)} message(s) would have "
+              "been published; nothing was published or saved.")
+    else:
+        print(f"\nOutcome {summary.get('outcome')}: {summary.get('messages_published', 0)} message(s) published, "
+              f"state written: {summary.get('state', {}).get('written')}.")
     return 0 if summary.get("outcome") in ("ok", "degraded") else 1
 
 
