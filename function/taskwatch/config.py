@@ -168,6 +168,20 @@ def validate_values(values: Mapping[str, Any], where: str = "") -> None:
         raise ConfigError(where + error_path(error), describe_error(error))
 
 
+def check_state_survives(state_uri: str, configured: bool, values: Mapping[str, Any]) -> None:
+    """Inside FunctionGraph (RUNTIME_FUNC_NAME is set there) a file state lives in the instance's /tmp, which
+    does not outlive it: every cold start would take a fresh baseline and the failures it baselines would go
+    unreported, silently. Refused unless TASKWATCH_ALLOW_LOCAL_STATE says it is intended."""
+    if not values.get("RUNTIME_FUNC_NAME") or not state_uri.startswith("file://"):
+        return
+    if values.get("TASKWATCH_ALLOW_LOCAL_STATE", False):
+        return
+    what = "a file:// state" if configured else "not set, so the default local file"
+    raise ConfigError("TASKWATCH_STATE_URI", f"{what} inside FunctionGraph does not survive the instance (every cold "
+                      "start would take a fresh baseline); set obs://bucket/key, or TASKWATCH_ALLOW_LOCAL_STATE=1 "
+                      "if a local state is intended")
+
+
 def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> Config:
     """Build and validate the run's configuration from the environment, then narrow it by the trigger's
     user_event; raises ConfigError naming the first bad key."""
@@ -214,6 +228,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
     state_uri = get("TASKWATCH_STATE_URI")
     if state_uri.startswith("obs://"):
         check_bucket_name("TASKWATCH_STATE_URI", state_uri[len("obs://"):].split("/", 1)[0])
+    check_state_survives(state_uri, "TASKWATCH_STATE_URI" in values, values)
 
     # The state's region comes from the environment alone: a topic picked by a user_event does not move it.
     obs_region = values.get("TASKWATCH_OBS_REGION") or (
