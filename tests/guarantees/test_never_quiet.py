@@ -19,7 +19,7 @@ from tests.conftest import STATE_KEY, alerted_keys, emulator_with, invoke, publi
 from tests.emulator import Fault
 from tests.fixtures import BUCKET, PROJECT, SK, FakeContext, timer_event
 from tests.guarantees.clock import Clock, use_clock
-from tests.guarantees.test_nothing_missed import add_failure
+from tests.guarantees.failures import add_failure
 
 ALL = {f"xx-test-1/{PROJECT}/{s}" for s in ("taurusdb", "gaussdb", "dds")}
 

@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import alerted_keys, invoke, published, saved_state
 from tests.emulator import Fault
+from tests.guarantees.failures import add_failure
 from tests.guarantees.offset_variants import OVER_ONE_PAGE, VARIANTS, Variant, add_failures, variant_emulator
-from tests.guarantees.test_nothing_missed import add_failure
 
 
 def test_each_failure_is_published_once_over_many_runs(emulator, env) -> None:

@@ -8,15 +8,8 @@ import pytest
 
 from tests.conftest import alerted_keys, invoke
 from tests.fixtures import PROJECT, FakeContext
+from tests.guarantees.failures import add_failure
 from tests.guarantees.offset_variants import FAILURES, VARIANTS, Variant, add_failures, variant_emulator
-
-
-def add_failure(emulator, service: str = "dds", age: timedelta = timedelta(minutes=20), **fields) -> str:
-    created = emulator.now() - age
-    values = dict(name="Create_MongoDB", status="Failed", created=created, ended=created + timedelta(minutes=2),
-                  instance_id="inst-1", instance_name="db-1", fail_reason="no capacity")
-    values.update(fields)
-    return f"{service}:{PROJECT}:" + emulator.add_task(service, **values)
 
 
 def test_a_task_created_ten_days_ago_that_fails_today_is_caught(emulator, env) -> None:

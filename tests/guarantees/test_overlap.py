@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tests.conftest import alerted_keys, invoke
 from tests.emulator import Fault
-from tests.guarantees.test_nothing_missed import add_failure
+from tests.guarantees.failures import add_failure
 
 
 def run_together(count: int) -> list[dict]:

@@ -12,7 +12,7 @@ from taskwatch.errors import RunFailed
 from tests.conftest import alerted_keys, invoke
 from tests.emulator import Fault
 from tests.fixtures import FakeContext, timer_event
-from tests.guarantees.test_nothing_missed import add_failure
+from tests.guarantees.failures import add_failure
 
 
 def test_alerts_refused_by_smn_for_blind_after_runs_fail_the_invocation(emulator, env) -> None:

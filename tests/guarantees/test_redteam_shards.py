@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.conftest import alerted_keys, invoke
 from tests.emulator import Fault
-from tests.guarantees.test_nothing_missed import add_failure
+from tests.guarantees.failures import add_failure
 
 
 def shards_together(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from tests.conftest import STATE_KEY, alerted_keys, invoke, published, saved_state
 from tests.fixtures import BUCKET
-from tests.guarantees.test_nothing_missed import add_failure
+from tests.guarantees.failures import add_failure
 
 
 def test_first_run_baselines_old_failures_with_one_message(emulator, env) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import alerted_keys, invoke, published
-from tests.guarantees.test_nothing_missed import add_failure
+from tests.guarantees.failures import add_failure
 
 
 def test_one_message_per_target_and_service_capped_per_run_rest_waits_oldest_first(emulator, env, monkeypatch) -> None:

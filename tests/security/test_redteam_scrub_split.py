@@ -15,8 +15,7 @@ from taskwatch.secrets_scrub import SCRUBBER
 from tests.conftest import emulator_with
 from tests.emulator import CloudEmulator
 from tests.fixtures import AK, SK, TOKEN
-
-from .test_secret_scrub import Runs, everything, leaks
+from tests.security.scan import Runs, everything, leaks
 
 BREAKERS = ["\u200b", "\u200e", "\u202e", "\u2028", "\x1b[0m", "\x00", "\x7f", "\ufeff"]
 

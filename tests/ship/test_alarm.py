@@ -12,7 +12,8 @@ from tests.emulator import CloudEmulator
 from tests.fixtures import AK, PROJECT, SK, TOPIC
 
 from .conftest import load_tool, mutating, template_copy
-from .test_deploy import _run, _small_layer
+from .deploy_runs import run_deploy as _run
+from .deploy_runs import small_layer as _small_layer
 
 deploy = load_tool("deploy")
 from ship.alarm import CesApi  # noqa: E402  (layers/ is on sys.path once conftest ran)

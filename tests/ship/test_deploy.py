@@ -11,29 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ship import planner
+from ship.fgapi import FunctionGraphApi
+from ship.planner import layer_description
 
-from tests.emulator import CloudEmulator
 from tests.fixtures import AK, BUCKET, PROJECT, SK
 
-from .conftest import deploy_env, load_tool, mutating, template_copy
+from .conftest import deploy_env, mutating, template_copy
+from .deploy_runs import deploy, run_deploy, small_layer
 
-deploy = load_tool("deploy")
-from ship import planner  # noqa: E402  (layers/ is on sys.path once conftest ran)
-from ship.fgapi import FunctionGraphApi  # noqa: E402
-from ship.planner import layer_description  # noqa: E402
-
-
-def _small_layer(path: Path, marker: str = "1") -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("fakedep/__init__.py", f"VERSION = {marker!r}\n")
-    return path
-
-
-def _run(emu: CloudEmulator, command: str, template: Path, capsys, **env: str) -> tuple[int, str]:
-    emu.reset_records()
-    status = deploy.main([command, "--template", str(template)], environ=deploy_env(emu, **env))
-    captured = capsys.readouterr()
-    return status, captured.out + captured.err
+_small_layer = small_layer
+_run = run_deploy
 
 
 @pytest.fixture
