@@ -22,7 +22,7 @@ README_LIMIT = 15_000  # bytes: the operator's README stays short; the detail li
 # The keys most deployments set: the README's table (the full one is in docs/configuration.md).
 ESSENTIAL_KEYS = ("TASKWATCH_TARGETS", "TASKWATCH_REGION", "TASKWATCH_PROJECT_ID", "TASKWATCH_SERVICES",
                   "TASKWATCH_SMN_TOPIC_URN", "TASKWATCH_STATE_URI", "TASKWATCH_DRY_RUN", "TASKWATCH_BACKFILL",
-                  "TASKWATCH_ALERT_STATUSES", "TASKWATCH_BLIND_AFTER", "TASKWATCH_HEARTBEAT")
+                  "TASKWATCH_BLIND_AFTER", "TASKWATCH_HEARTBEAT")
 CONFIG_SCHEMA = ROOT / "function" / "taskwatch" / "schemas" / "config.schema.json"
 FAULT_TABLE = ROOT / "build" / "faults" / "matrix.md"
 
