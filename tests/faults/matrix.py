@@ -6,8 +6,8 @@
     python -m tests.faults.matrix --json     # also build/faults/matrix.json (every run of every cell)
 
 Each cell gets a fresh emulator holding the seed failures plus generated ones: the service the cell is about
-gets more than one page of failures (TaurusDB pages of 50, openGauss and DDS of 100), so paging faults bite
-and the detail call is made for every one of them; the two other services a few (SMN and OBS cells page
+gets more than one page of failures (TaurusDB and RDS pages of 50, openGauss and DDS of 100), so paging faults
+bite and the detail call is made for every one of them; the other services a few (SMN and OBS cells page
 through TaurusDB). The real handler runs FAULTY_RUNS times with the fault armed for whole runs, then
 CLEAN_RUNS times without it. Runs are timer runs: the function's clock moves TIMER_PERIOD between them (a
 lease a run left behind has expired by the next one), and a request still in flight when a run ends (a
@@ -26,8 +26,8 @@ Every cell checks:
 
 Rows and columns that need a word:
 - connection refused is per host (nothing answers, so there is no call to match): the cell points the
-  function's endpoint for that host at a bound, non-listening port. A host's second call (TaurusDB, openGauss
-  and DDS detail; obs.put) cannot be refused on its own, so those cells are n/a;
+  function's endpoint for that host at a bound, non-listening port. A host's second call (TaurusDB, openGauss,
+  DDS and RDS detail; obs.put) cannot be refused on its own, so those cells are n/a;
 - the paging faults (empty page, total_count changing, repeated page) exist for list calls only;
 - "obs.put(state)" fails only the PUT of the state object, once per faulty run, after the lease was taken
   and the alerts published: the documented crash window itself ("obs.put" fails every PUT, the lease first).
@@ -64,7 +64,7 @@ if str(ROOT) not in sys.path:
 STATE_KEY = "taskwatch/state.json"
 STATE_PUT = "obs.put(state)"  # obs.put of the state object only, after the lease was taken and published
 CALLS = ("taurusdb.list", "taurusdb.detail", "gaussdb.list", "gaussdb.detail", "dds.list", "dds.detail",
-         "smn.publish", "obs.get", "obs.put", STATE_PUT)
+         "rds.list", "rds.detail", "smn.publish", "obs.get", "obs.put", STATE_PUT)
 FAULTS = ("429", "500", "503", "timeout", "refused", "reset", "malformed_json", "truncated", "html200",
           "odd_error_400", "odd_error_500", "empty_page", "total_changes", "repeat_page")
 FAULT_TITLES = {
@@ -76,8 +76,8 @@ FAULT_TITLES = {
     "total_changes": "total_count changes between pages", "repeat_page": "page repeats the previous page",
 }
 PAGING_FAULTS = frozenset({"empty_page", "total_changes", "repeat_page"})
-SERVICES = ("taurusdb", "gaussdb", "dds")
-PAGE_SIZES = {"taurusdb": 50, "gaussdb": 100, "dds": 100}  # the function's page sizes
+SERVICES = ("taurusdb", "gaussdb", "dds", "rds")
+PAGE_SIZES = {"taurusdb": 50, "gaussdb": 100, "dds": 100, "rds": 50}  # the function's page sizes
 
 FAULTY_RUNS = 2
 CLEAN_RUNS = 2
@@ -97,6 +97,7 @@ RUN_ENV = {
     # Failed listings only (no stuck detection): one listing per service, so the emulator's per-call page
     # memory makes "repeat_page" repeat a page of the same listing, and every cell is deterministic.
     "TASKWATCH_STUCK_AFTER": "0",
+    "TASKWATCH_SERVICES": ",".join(SERVICES),  # RDS is opt-in
 }
 
 
@@ -128,8 +129,8 @@ def not_applicable(cell: Cell) -> str | None:
     """Why a cell is meaningless (shown as n/a), or None when it runs."""
     if cell.fault in PAGING_FAULTS and not cell.call.endswith(".list"):
         return "paging faults shape list answers only"
-    if cell.fault == "refused" and cell.call in ("taurusdb.detail", "gaussdb.detail", "dds.detail", "obs.put",
-                                                 STATE_PUT):
+    if cell.fault == "refused" and cell.call in ("taurusdb.detail", "gaussdb.detail", "dds.detail", "rds.detail",
+                                                 "obs.put", STATE_PUT):
         first = "obs.get" if cell.host == "obs" else cell.host + ".list"
         return f"connection refused is per host: see {first}"
     return None
