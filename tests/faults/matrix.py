@@ -7,8 +7,8 @@
 
 Each cell gets a fresh emulator holding the seed failures plus generated ones: the service the cell is about
 gets more than one page of failures (TaurusDB and RDS pages of 50, openGauss and DDS of 100), so paging faults
-bite and the detail call is made for every one of them; the other services a few (SMN and OBS cells page
-through TaurusDB). The real handler runs FAULTY_RUNS times with the fault armed for whole runs, then
+bite and the detail call is made for every one of them; the other watched services a few (SMN and OBS cells page
+through TaurusDB). RDS is opt-in, so only RDS's own cells watch it. The real handler runs FAULTY_RUNS times with the fault armed for whole runs, then
 CLEAN_RUNS times without it. Runs are timer runs: the function's clock moves TIMER_PERIOD between them (a
 lease a run left behind has expired by the next one), and a request still in flight when a run ends (a
 "timeout" answer, which the emulator still carries out after its delay) lands before the next run starts.
@@ -97,8 +97,9 @@ RUN_ENV = {
     # Failed listings only (no stuck detection): one listing per service, so the emulator's per-call page
     # memory makes "repeat_page" repeat a page of the same listing, and every cell is deterministic.
     "TASKWATCH_STUCK_AFTER": "0",
-    "TASKWATCH_SERVICES": ",".join(SERVICES),  # RDS is opt-in
 }
+# RDS is opt-in (not a default service): only its own cells watch it, so every other cell runs as before.
+DEFAULT_SERVICES = ("taurusdb", "gaussdb", "dds")
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,11 @@ class Cell:
     def fault_call(self) -> str:
         """The emulator call name the fault matches."""
         return "obs.put" if self.call == STATE_PUT else self.call
+
+    @property
+    def watched(self) -> tuple[str, ...]:
+        """TASKWATCH_SERVICES of this cell: the default services, plus RDS in RDS's own cells."""
+        return SERVICES if self.host == "rds" else DEFAULT_SERVICES
 
     @property
     def paged_service(self) -> str:
@@ -186,7 +192,7 @@ def failure_counts(cell: Cell) -> dict[str, int]:
     """Generated failures per service: the cell's service gets more than one page of them (so paging faults
     bite and the detail call is made for every one), the others a few (each failure costs a detail call,
     and the matrix must stay fast)."""
-    counts = dict.fromkeys(SERVICES, FEW_FAILURES)
+    counts = dict.fromkeys(cell.watched, FEW_FAILURES)
     counts[cell.paged_service] = PAGE_SIZES[cell.paged_service] + 5
     return counts
 
@@ -204,7 +210,7 @@ def populate(emu: Any, counts: dict[str, int]) -> set[str]:
             created = now - timedelta(hours=2, minutes=n)
             emu.add_task(service, name="CompletedTask", status="Completed", created=created,
                          ended=created + timedelta(minutes=1), instance_id="ok-inst", instance_name="ok-db")
-    return {f"{service}:{emu.project_id}:{task['id']}" for service in SERVICES for task in emu.tasks(service)
+    return {f"{service}:{emu.project_id}:{task['id']}" for service in counts for task in emu.tasks(service)
             if task["status"] == "Failed"}
 
 
@@ -274,7 +280,8 @@ def run_cell(call: str, fault: str) -> CellResult:
             result.expected = len(expected)
             base = {**emu.env(), "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "TASKWATCH_REGION": REGION,
                     "TASKWATCH_PROJECT_ID": PROJECT, "TASKWATCH_SMN_TOPIC_URN": TOPIC,
-                    "TASKWATCH_STATE_URI": f"obs://{BUCKET}/{STATE_KEY}", **RUN_ENV}
+                    "TASKWATCH_STATE_URI": f"obs://{BUCKET}/{STATE_KEY}",
+                    "TASKWATCH_SERVICES": ",".join(cell.watched), **RUN_ENV}
             refused = _closed_port() if fault == "refused" else None
             faulty_env = {**base, "TASKWATCH_HTTP_TIMEOUT": TIMEOUT_READ} if fault == "timeout" else dict(base)
             if refused is not None:
