@@ -7,11 +7,12 @@
 
 Each cell gets a fresh emulator holding the seed failures plus generated ones: the service the cell is about
 gets more than one page of failures (TaurusDB and RDS pages of 50, openGauss and DDS of 100), so paging faults
-bite and the detail call is made for every one of them; the other watched services a few (SMN and OBS cells page
-through TaurusDB). RDS is opt-in, so only RDS's own cells watch it. The real handler runs FAULTY_RUNS times with the fault armed for whole runs, then
-CLEAN_RUNS times without it. Runs are timer runs: the function's clock moves TIMER_PERIOD between them (a
-lease a run left behind has expired by the next one), and a request still in flight when a run ends (a
-"timeout" answer, which the emulator still carries out after its delay) lands before the next run starts.
+bite and the detail call is made for every one of them; the other watched services a few (SMN and OBS cells
+page through TaurusDB). RDS is opt-in, so only RDS's own cells watch it. The real handler runs FAULTY_RUNS
+times with the fault armed for whole runs, then CLEAN_RUNS times without it. Runs are timer runs: the
+function's clock moves TIMER_PERIOD between them (a lease a run left behind has expired by the next one), and
+a request still in flight when a run ends (a "timeout" answer, which the emulator still carries out after its
+delay) lands before the next run starts.
 
 Every cell checks:
 - each run returns a summary with an "outcome", raises nothing, does not end as "internal error", logs its
