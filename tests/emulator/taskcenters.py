@@ -19,7 +19,7 @@ Decisions where the documents are unclear (see also the package docstring):
   when start_time is given, end_time is required).
 - `total_count`: present by default (as documented); CloudEmulator(omit_total_count={...}) leaves it out of
   a service's list answers (Terraform's DDS data source says it is "actual not in return").
-- Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all three services.
+- Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all four services.
 - Unknown (or expired / not yet visible) task id on a detail call: 400 {"error_code": "DBS.200022",
   "error_msg": "The job does not exist."}.
 - An empty query value (?status=) counts as absent.
