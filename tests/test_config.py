@@ -33,6 +33,24 @@ def test_targets_json_and_services_subset() -> None:
     assert [t.services for t in config.targets] == [("dds",), ("taurusdb", "gaussdb", "dds")]
 
 
+def test_rds_is_opt_in_and_can_be_named_anywhere() -> None:
+    """RDS is not a default service (an agency without rds:task:list would turn blind on it after an
+    upgrade); naming it watches it, in TASKWATCH_SERVICES, a target, or narrowed by a user_event."""
+    assert "rds" not in load_config(BASE).targets[0].services
+    config = load_config({**BASE, "TASKWATCH_SERVICES": "taurusdb,rds",
+                          "TASKWATCH_ENDPOINT_RDS": "https://rds.internal.example",
+                          "TASKWATCH_ALLOW_FOREIGN_ENDPOINTS": "1"})
+    assert config.targets[0].services == ("taurusdb", "rds")
+    assert config.endpoint("rds", REGION) == "https://rds.internal.example"
+    assert load_config({**BASE, "TASKWATCH_SERVICES": "taurusdb,rds"}, {"services": "rds"}).targets[0].services \
+        == ("rds",)
+    targets = [{"region": "ap-southeast-1", "project_id": PROJECT, "services": ["rds"]}]
+    assert load_config({**BASE, "TASKWATCH_TARGETS": json.dumps(targets)}).targets[0].services == ("rds",)
+    with pytest.raises(ConfigError) as info:
+        load_config({**BASE, "TASKWATCH_ENDPOINT_RDS": "https://rds.internal.example"})
+    assert info.value.key == "TASKWATCH_ENDPOINT_RDS"
+
+
 def test_user_event_narrows_with_short_or_full_names() -> None:
     config = load_config(BASE, {"services": "dds", "TASKWATCH_HEARTBEAT": "20h"})
     assert config.targets[0].services == ("dds",)

@@ -71,6 +71,7 @@ def test_the_regions_where_one_template_was_wrong() -> None:
     for region in ("af-south-1", "cn-east-5", "cn-southwest-3", "la-north-2"):
         assert config.endpoint("taurusdb", region) == f"https://gaussdb-mysql.{region}.myhuaweicloud.com"
     assert config.endpoint("dds", "eu-west-101") == "https://dds.eu-west-101.myhuaweicloud.eu"
+    assert config.endpoint("rds", "eu-west-101") == "https://rds.eu-west-101.myhuaweicloud.eu"
     assert config.endpoint("smn", "eu-west-101") == "https://smn.eu-west-101.myhuaweicloud.eu"
     assert config.endpoint("smn", "cn-north-2") == "https://smn.cn-north-2.myhuaweicloud.cn"
     assert any(host.startswith("https://gaussdb.") for host in sdk_table("gaussdb").values())

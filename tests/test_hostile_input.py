@@ -159,6 +159,7 @@ BAD_ENVIRONMENT = {
     "TASKWATCH_ENDPOINT_TAURUSDB": "ftp://gaussdb.xx-test-1.myhuaweicloud.com",
     "TASKWATCH_ENDPOINT_GAUSSDB": "https://gaussdb.attacker.example",
     "TASKWATCH_ENDPOINT_DDS": "http://dds.xx-test-1.myhuaweicloud.com",
+    "TASKWATCH_ENDPOINT_RDS": "https://rds.xx-test-1.myhuaweicloud.com.attacker.example",
     "TASKWATCH_ENDPOINT_SMN": "not a url",
     "TASKWATCH_ENDPOINT_OBS": "https://{bucket}.obs.attacker.example",
     "TASKWATCH_ALLOW_FOREIGN_ENDPOINTS": "maybe",

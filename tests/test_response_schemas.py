@@ -23,10 +23,12 @@ RESPONSE_SCHEMAS = (
     "gaussdb_detail",
     "dds_list",
     "dds_detail",
+    "rds_list",
+    "rds_detail",
     "error",
 )
-LIST_SCHEMAS = ("taurusdb_list", "gaussdb_list", "dds_list")
-DETAIL_SCHEMAS = ("taurusdb_detail", "gaussdb_detail", "dds_detail")
+LIST_SCHEMAS = ("taurusdb_list", "gaussdb_list", "dds_list", "rds_list")
+DETAIL_SCHEMAS = ("taurusdb_detail", "gaussdb_detail", "dds_detail", "rds_detail")
 
 
 def load(name: str) -> dict[str, Any]:
@@ -296,6 +298,68 @@ DDS_LIST = {
     "total_count": 2,
 }
 
+# RDS ListTasks (Task), GET /v3/{project_id}/tasklist: the API reference's example ("Querying Instant Tasks",
+# rds_13_0002), plus a running task.
+RDS_LIST = {
+    "tasks": [
+        {
+            "id": "676e9f17f9b74289883a44a47b8101f5",
+            "name": "RestoreSqlserverInInstance",
+            "instance_id": "4d00c7e9d22145deb889937a72b59c8ein01",
+            "instance_name": "rds-local-scale",
+            "instance_status": "FAILED",
+            "order_id": "",
+            "process": "",
+            "create_time": "2020-07-15T07:46:10+0000",
+            "end_time": "2020-07-15T09:46:10+0000",
+            "status": "Completed",
+        },
+        {
+            "id": "31b8ae23-c687-4d80-b7b4-42a66c9bb886",
+            "name": "CreateMysqlSingleHAInstance",
+            "instance_id": "a48e43ff268f4c0e879652d65e63d0fbin01",
+            "instance_name": "DO-NOT-TOUCH-mgr2-mysql-single",
+            "instance_status": "BUILD",
+            "order_id": "",
+            "process": "60",
+            "create_time": "2018-08-06T10:41:14+0000",
+            "end_time": "",
+            "status": "Running",
+        },
+    ],
+    "actions": ["RestoreSqlserverInInstance", "CreateMysqlSingleHAInstance"],
+    "total_count": 2,
+}
+
+# RDS ListJobInfo, GET /v3/{project_id}/jobs?id=: the reference's "Task fails to be executed" example
+# (rds_13_0003), its id written without the example's stray spaces.
+RDS_DETAIL_FAILED = {
+    "job": {
+        "id": "31b8ae23-c687-4d80-b7b4-42a66c9bb886",
+        "name": "CreateMysqlSingleHAInstance",
+        "status": "Failed",
+        "created": "2018-08-06T10:41:14+0000",
+        "ended": "2018-08-06T16:41:14+0000",
+        "process": "",
+        "instance": {"id": "a48e43ff268f4c0e879652d65e63d0fbin01", "name": "DO-NOT-TOUCH-mgr2-mysql-single"},
+        "entities": {"instance": {"type": "Single", "datastore": {"type": "mysql", "version": "5.7"}}},
+        "fail_reason": "createVM failed.",
+    }
+}
+# ... and its "Binding an EIP" example: a completed task whose entities hold public_ip only.
+RDS_DETAIL_BIND = {
+    "job": {
+        "id": "31b8ae23-c687-4d80-b7b4-42a66c9bb886",
+        "name": "MysqlBindEIP",
+        "status": "Completed",
+        "created": "2018-08-06T10:41:14+0000",
+        "ended": "2018-08-06T16:41:14+0000",
+        "process": "",
+        "instance": {"id": "a48e43ff268f4c0e879652d65e63d0fbin01", "name": "DO-NOT-TOUCH-mgr2-mysql-single"},
+        "entities": {"public_ip": "10.10.10.1"},
+    }
+}
+
 EXAMPLES = [
     pytest.param("taurusdb_detail", SEED_000, id="seed000-taurusdb-detail"),
     pytest.param("taurusdb_detail", SEED_002, id="seed002-taurusdb-detail-zh"),
@@ -307,6 +371,9 @@ EXAMPLES = [
     pytest.param("taurusdb_list", TAURUSDB_LIST, id="documented-taurusdb-list"),
     pytest.param("gaussdb_detail", GAUSSDB_DETAIL, id="documented-gaussdb-detail"),
     pytest.param("dds_list", DDS_LIST, id="documented-dds-list"),
+    pytest.param("rds_list", RDS_LIST, id="documented-rds-list"),
+    pytest.param("rds_detail", RDS_DETAIL_FAILED, id="documented-rds-detail-failed"),
+    pytest.param("rds_detail", RDS_DETAIL_BIND, id="documented-rds-detail-bind-eip"),
     pytest.param("error", ERROR_EXAMPLE, id="documented-error"),
 ]
 
@@ -318,9 +385,11 @@ RECORDS = {
     "gaussdb_detail": (GAUSSDB_DETAIL, ("job",), "id", "name", "created", "ended"),
     "dds_list": (DDS_LIST, ("jobs", 0), "id", "name", "created_at", "ended_at"),
     "dds_detail": (SEED_001_FAILED, ("job",), "id", "name", "created", "ended"),
+    "rds_list": (RDS_LIST, ("tasks", 0), "id", "name", "create_time", "end_time"),
+    "rds_detail": (RDS_DETAIL_FAILED, ("job",), "id", "name", "created", "ended"),
 }
 TASK_SCHEMAS = tuple(RECORDS)
-ARRAY_KEYS = {"taurusdb_list": "jobs", "gaussdb_list": "tasks", "dds_list": "jobs"}
+ARRAY_KEYS = {"taurusdb_list": "jobs", "gaussdb_list": "tasks", "dds_list": "jobs", "rds_list": "tasks"}
 
 
 def record(name: str) -> tuple[dict[str, Any], dict[str, Any], tuple[Any, ...]]:
@@ -393,9 +462,9 @@ def test_taurusdb_accepts_all_six_documented_statuses() -> None:
         assert errors("taurusdb_detail", body) == [], status
 
 
-@pytest.mark.parametrize("name", ["gaussdb_list", "gaussdb_detail", "dds_list", "dds_detail"])
+@pytest.mark.parametrize("name", ["gaussdb_list", "gaussdb_detail", "dds_list", "dds_detail", "rds_list", "rds_detail"])
 @pytest.mark.parametrize("status", ["Pending", "Unauthorized", "Canceled"])
-def test_gaussdb_and_dds_know_only_running_completed_failed(name: str, status: str) -> None:
+def test_gaussdb_dds_and_rds_know_only_running_completed_failed(name: str, status: str) -> None:
     body, item, path = record(name)
     item["status"] = status
     assert errors(name, body) == [((*path, "status"), "enum")]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from taskwatch.schema_files import validator
 from taskwatch.validation import PageValidator
 
-KEYS = {"taurusdb_list": "jobs", "gaussdb_list": "tasks", "dds_list": "jobs"}
+KEYS = {"taurusdb_list": "jobs", "gaussdb_list": "tasks", "dds_list": "jobs", "rds_list": "tasks"}
 TIMES = st.sampled_from(["2026-11-23T07:00:00+0800", "2026-11-23T07:00:00Z", "2026-11-23 07:00:00", "", "x"])
 VALUES = st.one_of(st.none(), st.integers(-2, 2), st.booleans(), TIMES, st.text(max_size=6),
                    st.sampled_from(["Failed", "Running", "Completed", "Pending", "Canceled"]),
@@ -72,7 +72,7 @@ def test_state_validator_agrees_with_whole_document_validation(entries: dict) ->
     assert (state_validator().first_error(document) is None) == whole_ok
 
 
-@pytest.mark.parametrize("schema_name", ["taurusdb_detail", "gaussdb_detail", "dds_detail"])
+@pytest.mark.parametrize("schema_name", ["taurusdb_detail", "gaussdb_detail", "dds_detail", "rds_detail"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(job=RECORDS, extra=st.dictionaries(st.sampled_from(["other", "job_extra"]), VALUES, max_size=2))
 def test_detail_validator_agrees_with_whole_document_validation(schema_name: str, job, extra: dict) -> None:

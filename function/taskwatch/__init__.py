@@ -1,4 +1,4 @@
-"""taskwatch: report failed asynchronous database tasks (TaurusDB, GaussDB, DDS) to an SMN topic, once each.
+"""taskwatch: report failed asynchronous database tasks (TaurusDB, GaussDB, DDS, RDS) to an SMN topic, once each.
 
 Read the modules in the order a run uses them:
 event -> config -> credentials -> sources/ (task centers) -> decide (against state/) -> messages/ -> publish

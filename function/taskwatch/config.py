@@ -21,7 +21,7 @@ from .endpoints import default_endpoint
 from .errors import ConfigError
 from .jsontext import loads_strict
 from .schema_files import describe_error, error_path, load_schema, validator
-from .tasks import SERVICES, Target
+from .tasks import DEFAULT_SERVICES, SERVICES, Target
 from .timeutil import parse_duration
 from .urls import check_bucket_name, check_endpoint
 
@@ -205,7 +205,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
             raise ConfigError("TASKWATCH_PROJECT_ID", "required (or RUNTIME_PROJECT_ID, or TASKWATCH_TARGETS)")
         targets_raw = [{"region": region, "project_id": project, "services": get("TASKWATCH_SERVICES")}]
     watched = tuple(
-        Target(t["region"], t["project_id"], tuple(t.get("services") or SERVICES), t.get("shard"))
+        Target(t["region"], t["project_id"], tuple(t.get("services") or DEFAULT_SERVICES), t.get("shard"))
         for t in targets_raw
     )
     if len({(t.region, t.project_id) for t in watched}) != len(watched):

@@ -1,7 +1,7 @@
 """Default endpoints: each service's host in a region, as the official SDK packages' own region tables say.
 
 The hosts differ by region in ways no single template expresses (TaurusDB is gaussdbformysql.* in some
-regions and gaussdb-mysql.* in others; DDS and SMN live under myhuaweicloud.eu in eu-west-101, SMN under
+regions and gaussdb-mysql.* in others; DDS, RDS and SMN live under myhuaweicloud.eu in eu-west-101, SMN under
 myhuaweicloud.cn in cn-north-2), so the tables the SDKs ship (`<Service>Region.static_fields`) are read.
 
 Reading them cheaply: `from huaweicloudsdkgaussdb.v3.region.gaussdb_region import GaussDBRegion` first runs
@@ -44,6 +44,7 @@ REGION_TABLES: Mapping[str, RegionTable] = {
     "gaussdb": RegionTable("huaweicloudsdkgaussdbforopengauss", "v3/region/gaussdbforopengauss_region.py",
                            "GaussDBforopenGaussRegion"),
     "dds": RegionTable("huaweicloudsdkdds", "v3/region/dds_region.py", "DdsRegion"),
+    "rds": RegionTable("huaweicloudsdkrds", "v3/region/rds_region.py", "RdsRegion"),
     "smn": RegionTable("huaweicloudsdksmn", "v2/region/smn_region.py", "SmnRegion"),
 }
 OBS_TEMPLATE = "https://{bucket}.obs.{region}.myhuaweicloud.com"
@@ -52,6 +53,7 @@ FALLBACK: Mapping[str, str] = {
     "taurusdb": "https://gaussdb.{region}.myhuaweicloud.com",
     "gaussdb": "https://gaussdb-opengauss.{region}.myhuaweicloud.com",
     "dds": "https://dds.{region}.myhuaweicloud.com",
+    "rds": "https://rds.{region}.myhuaweicloud.com",
     "smn": "https://smn.{region}.myhuaweicloud.com",
 }
 

@@ -1,4 +1,4 @@
-"""One task record for all three task centers, whatever each API calls its fields."""
+"""One task record for all four task centers, whatever each API calls its fields."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-SERVICES = ("taurusdb", "gaussdb", "dds")
+SERVICES = ("taurusdb", "gaussdb", "dds", "rds")
+# What a target watches when it names no services (TASKWATCH_SERVICES' default too): RDS is opt-in, so an
+# existing deployment whose agency lacks rds:task:list does not turn blind on RDS after an upgrade.
+DEFAULT_SERVICES = ("taurusdb", "gaussdb", "dds")
 
-SERVICE_TITLES = {"taurusdb": "TaurusDB", "gaussdb": "GaussDB", "dds": "DDS"}
+SERVICE_TITLES = {"taurusdb": "TaurusDB", "gaussdb": "GaussDB", "dds": "DDS", "rds": "RDS"}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ state object's GET and PUT) they match layers/agency-policy-regional.json and ag
 others are only needed by the preflight itself (bucket HEAD, probe DELETE, reading the topic's subscriptions),
 as the services' API references name them (SMN: smn:topic:listSubscriptionsByTopic; TaurusDB's identity policies
 call its task list gaussdbformysql:task:list, with gaussdb:instance:list as the role-based action the agency
-policy uses).
+policy uses; RDS's pages "Querying Instant Tasks" (rds_06_0138) and "Obtaining Information About a Task with a
+Specified ID" (rds_08_0001) give rds:task:listAll, alias rds:task:list, for both of its calls).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ IAM_ACTIONS = {
     "taurusdb.list": "gaussdb:instance:list",
     "gaussdb.list": "gaussdb:instance:list",
     "dds.list": "dds:task:list",
+    "rds.list": "rds:task:list",  # RDS ListTasks and ListJobInfo: rds:task:listAll, alias rds:task:list
     "smn.subscriptions": "smn:topic:listSubscriptionsByTopic",
     "obs.head_bucket": "obs:bucket:HeadBucket",
     "obs.put": "obs:object:PutObject",

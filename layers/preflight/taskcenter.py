@@ -23,7 +23,7 @@ from .hosts import shown
 from .offsets import MEANING, PAGE, infer_reading
 from .rows import FAIL, OK, WARN, Row
 
-PROBE_LIMIT = 10  # TaurusDB accepts 10, 20 or 50 only; the others 1-100
+PROBE_LIMIT = 10  # TaurusDB accepts 10, 20 or 50 only; RDS 1-50; the others 1-100
 MAX_WINDOW = timedelta(days=30)  # DDS refuses a wider window; the others keep a month of tasks anyway
 SKIP = "SKIP"
 

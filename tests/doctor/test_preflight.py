@@ -18,7 +18,15 @@ from tests.emulator.faults import Fault
 from tests.fixtures import AK, BUCKET, PROJECT, SK, TOKEN, TOPIC
 
 STATE = b'{"the": "state object, which the preflight must never read or write"}'
-SERVICES = ("taurusdb", "gaussdb", "dds")
+SERVICES = ("taurusdb", "gaussdb", "dds", "rds")
+
+
+@pytest.fixture
+def env(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The shared environment, watching every service: RDS is opt-in, and the preflight checks only what the
+    function watches."""
+    monkeypatch.setenv("TASKWATCH_SERVICES", ",".join(SERVICES))
+    return {**env, "TASKWATCH_SERVICES": ",".join(SERVICES)}
 
 
 def row_name(service: str, step: str) -> str:
@@ -68,7 +76,7 @@ def test_every_check_passes_and_the_offset_reading_is_told(mode: str, env: dict[
             [row] = outcome.rows(row_name(service, "list"))
             assert row.startswith("OK") and emu.endpoints[service].split("//")[1] in row
             assert "total_count 3" in row
-        expected = {"taurusdb": mode, "gaussdb": "item", "dds": "item"}
+        expected = {"taurusdb": mode, "gaussdb": "item", "dds": "item", "rds": "item"}
         for service, reading in expected.items():
             [row] = outcome.rows(row_name(service, "offset"))
             meaning = "an item offset from 0" if reading == "item" else "a page number from 1"
@@ -116,6 +124,7 @@ DENIALS = [
     ("taurusdb.list", row_name("taurusdb", "list"), "FAIL", "gaussdb:instance:list", 1),
     ("gaussdb.list", row_name("gaussdb", "list"), "FAIL", "gaussdb:instance:list", 1),
     ("dds.list", row_name("dds", "list"), "FAIL", "dds:task:list", 1),
+    ("rds.list", row_name("rds", "list"), "FAIL", "rds:task:list", 1),
     ("smn.subscriptions", "smn topic", "WARN", "smn:topic:listSubscriptionsByTopic", 0),
     ("obs.head_bucket", f"state bucket {BUCKET}: head", "WARN", "obs:bucket:HeadBucket", 0),
     ("obs.put", f"state bucket {BUCKET}: write", "FAIL", "obs:object:PutObject", 1),

@@ -17,7 +17,7 @@ from typing import Any
 
 from .timefmt import parse_any_time, require_aware
 
-SERVICES = ("taurusdb", "gaussdb", "dds")
+SERVICES = ("taurusdb", "gaussdb", "dds", "rds")
 
 # Public canonical fields (what add_task takes and tasks() returns, plus project_id and service).
 CANONICAL_FIELDS = (
@@ -50,6 +50,7 @@ RAW_FIELDS = {
     "taurusdb": RawFields(created="created_time", status="status", name="job_name", id="job_id"),
     "gaussdb": RawFields(created="created_at", status="status", name="name", id="job_id"),
     "dds": RawFields(created="created_at", status="status", name="name", id="id"),
+    "rds": RawFields(created="create_time", status="status", name="name", id="id"),
 }
 
 

@@ -25,18 +25,20 @@ from .seeds import rebase, seed_tasks
 from .server import Listener
 from .service import Service
 from .smn import Smn
-from .taskcenters import Dds, OpenGauss, TaurusDB
+from .taskcenters import Dds, OpenGauss, Rds, TaurusDB
 from .wire import Request, Response
 
 DEFAULT_AK = "TESTAKEMULATOR000001"
 DEFAULT_SK = "TESTSKemulatorSecretKey0000000000000001"
 DEFAULT_PROJECT = "0123456789abcdef0123456789abcdef"
 DEFAULT_REGION = "xx-test-1"
-HOSTS = ("taurusdb", "gaussdb", "dds", "smn", "obs")  # plus "functiongraph" / "ces" when asked for
+HOSTS = ("taurusdb", "gaussdb", "dds", "rds", "smn", "obs")  # plus "functiongraph" / "ces" when asked for
 # offset counts items from 0, or is a page number from 1 (offset=0 also page 1), or a page number from 1
 # where offset=0 is no page at all (an empty answer; total_count still counts every match)
 OFFSET_MODES = ("item", "page", "page_strict")
-DOCUMENTED_OFFSET_MODES = {"taurusdb": "page", "gaussdb": "item", "dds": "item"}
+DOCUMENTED_OFFSET_MODES = {"taurusdb": "page", "gaussdb": "item", "dds": "item", "rds": "item"}
+# How RDS reads its "UTC timestamp" query times: UNIX milliseconds (its API reference) or seconds.
+RDS_TIME_UNITS = ("ms", "s")
 
 
 def _utcnow() -> datetime:
@@ -44,8 +46,8 @@ def _utcnow() -> datetime:
 
 
 class CloudEmulator:
-    """Five emulated hosts (TaurusDB, openGauss, DDS, SMN, OBS) on 127.0.0.1, one port each; a sixth,
-    FunctionGraph (what `make deploy` calls), with functiongraph=True; a seventh, Cloud Eye (the deploy's alarm
+    """Six emulated hosts (TaurusDB, openGauss, DDS, RDS, SMN, OBS) on 127.0.0.1, one port each; besides,
+    FunctionGraph (what `make deploy` calls), with functiongraph=True, and Cloud Eye (the deploy's alarm
     rule), with ces=True."""
 
     def __init__(
@@ -63,6 +65,7 @@ class CloudEmulator:
         taurusdb_offset_mode: str = "page",
         offset_modes: dict[str, str] | None = None,
         omit_total_count: Iterable[str] = (),
+        rds_time_unit: str = "ms",
         visibility_delay: float = 0.0,
         retention: timedelta = timedelta(days=30),
         max_skew: timedelta = timedelta(minutes=15),
@@ -79,6 +82,8 @@ class CloudEmulator:
                 raise ValueError(f"offset mode of {service} must be one of {OFFSET_MODES}")
         for service in omit_total_count:
             check_service(service)
+        if rds_time_unit not in RDS_TIME_UNITS:
+            raise ValueError(f"rds_time_unit must be one of {RDS_TIME_UNITS}")
         self.ak = ak
         self.sk = sk
         self.security_token = security_token
@@ -89,6 +94,7 @@ class CloudEmulator:
         )
         self.offset_modes = modes
         self.omit_total_count = frozenset(omit_total_count)
+        self.rds_time_unit = rds_time_unit
         self.visibility_delay = visibility_delay
         self.retention = retention
         self.max_skew = max_skew
@@ -105,6 +111,7 @@ class CloudEmulator:
             "taurusdb": TaurusDB(self),
             "gaussdb": OpenGauss(self),
             "dds": Dds(self),
+            "rds": Rds(self),
             "smn": self._smn,
             "obs": Obs(self, self.objects),
         }

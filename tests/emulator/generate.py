@@ -1,7 +1,7 @@
 """Deterministic synthetic tasks with realistic names and ids per service.
 
 Why: paging, volume and benchmark tests need many tasks that look like the real ones (TaurusDB instance
-ids end in07, openGauss in14, DDS in02; names from the SDKs' documented task names) and that are the
+ids end in07, openGauss in14, DDS in02, RDS in01; names from the SDKs' documented task names) and that are the
 same on every run for the same seed and now().
 """
 
@@ -66,6 +66,18 @@ FLAVOURS = {
         ),
         instance_suffix="in02",
         instance_prefix="dds",
+    ),
+    # RDS task names from its API reference's examples; instance ids of RDS for MySQL end in01.
+    "rds": Flavour(
+        names=(
+            "CreateMysqlSingleHAInstance",
+            "CreateMysqlReplicaInstance",
+            "RestartMysqlInstance",
+            "MysqlBindEIP",
+            "RestoreSqlserverInInstance",
+        ),
+        instance_suffix="in01",
+        instance_prefix="rds",
     ),
 }
 

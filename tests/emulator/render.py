@@ -1,7 +1,7 @@
 """Canonical task record -> each API's own JSON shape (field names, nesting, time format).
 
 Why: the three task centers name the same facts differently (job_id/id, process/progress,
-created_time/created_at/created, flat instance fields vs instance_info vs instance{}); tests of the
+created_time/created_at/create_time/created, flat instance fields vs instance_info vs instance{}); tests of the
 function must see exactly what the documents show.
 """
 
@@ -18,6 +18,7 @@ DEFAULT_OFFSET = {
     "taurusdb": timedelta(hours=8),
     "gaussdb": timedelta(hours=8),
     "dds": timedelta(0),
+    "rds": timedelta(0),
 }
 
 
@@ -136,15 +137,57 @@ def dds_detail(record: dict[str, Any]) -> dict[str, Any]:
     return _progress_detail("dds", record)
 
 
+# ---- RDS (MySQL, PostgreSQL, SQL Server) ---------------------------------------------------------
+def rds_instance_status(record: dict[str, Any]) -> str:
+    """RDS names instance states in upper case (BUILD, CREATE FAIL, ACTIVE, ...: "Querying Instant Tasks")."""
+    if record.get("instance_status"):
+        return str(record["instance_status"])
+    return {"creating": "BUILD", "createfail": "CREATE FAIL", "deleted": "ACTIVE"}.get(
+        instance_status(record), "ACTIVE")
+
+
+def rds_list_item(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": record["id"],
+        "name": record["name"],
+        "instance_id": record["instance_id"],
+        "instance_name": record["instance_name"],
+        "instance_status": rds_instance_status(record),
+        "order_id": "",
+        "process": record["progress"],
+        "fail_reason": record["fail_reason"],
+        "create_time": _time("rds", record, "created"),
+        "end_time": _time("rds", record, "ended"),
+        "status": record["status"],
+    }
+
+
+def rds_detail(record: dict[str, Any]) -> dict[str, Any]:
+    job = {
+        "id": record["id"],
+        "name": record["name"],
+        "status": record["status"],
+        "created": _time("rds", record, "created"),
+        "ended": _time("rds", record, "ended"),
+        "process": record["progress"],
+        "instance": {"id": record["instance_id"], "name": record["instance_name"]},
+        "entities": record["entities"] if record["entities"] is not None else {},
+        "fail_reason": record["fail_reason"],
+    }
+    return {"job": _drop_omitted(record, job)}
+
+
 Renderer = Callable[[dict[str, Any]], dict[str, Any]]
 
 LIST_ITEM: dict[str, Renderer] = {
     "taurusdb": taurusdb_list_item,
     "gaussdb": gaussdb_list_item,
     "dds": dds_list_item,
+    "rds": rds_list_item,
 }
 DETAIL: dict[str, Renderer] = {
     "taurusdb": taurusdb_detail,
     "gaussdb": gaussdb_detail,
     "dds": dds_detail,
+    "rds": rds_detail,
 }

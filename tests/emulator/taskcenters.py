@@ -1,18 +1,25 @@
-"""The three task centers' list and detail APIs: routing, query validation, paging.
+"""The four task centers' list and detail APIs: routing, query validation, paging.
 
 Why: each API documents its own paging and time filters (TaurusDB: limit 10/20/50 and an offset of
-unclear meaning; openGauss: item offset, UNIX ms times; DDS: a mandatory time window of at most 30 days);
+unclear meaning; openGauss: item offset, UNIX ms times; DDS: a mandatory time window of at most 30 days;
+RDS: item offset, limit 1-50, "UTC timestamp" times whose unit only one document names);
 the emulator enforces them so the function is tested against the documented contract.
 
 Decisions where the documents are unclear (see also the package docstring):
 - `offset`: every contested reading is a switch, per service (CloudEmulator(offset_modes={...})): "item"
   (items skipped, from 0) or "page" (page number from 1; offset=0 also means page 1), or "page_strict"
   (page number from 1; offset=0 answers an empty page). Defaults are the
-  documented readings: TaurusDB page (its SDK's "default 1", the Terraform provider's paging), openGauss and
-  DDS item (their documents and SDKs).
+  documented readings: TaurusDB page (its SDK's "default 1", the Terraform provider's paging), openGauss,
+  DDS and RDS item (their documents and SDKs; RDS's own example sends offset=1&limit=3, so "page" is a
+  reading there too).
+- RDS start_time/end_time: the SDK says "UTC timestamp" (no unit), the API reference (OTC edition) says
+  UNIX milliseconds and its example sends 13 digits. CloudEmulator(rds_time_unit="ms" | "s") reads them
+  either way (default "ms"); under "s" a millisecond value lies beyond year 9999 and is refused with 400,
+  as a server that cannot represent the instant would. start_time without end_time is refused (the SDK:
+  when start_time is given, end_time is required).
 - `total_count`: present by default (as documented); CloudEmulator(omit_total_count={...}) leaves it out of
   a service's list answers (Terraform's DDS data source says it is "actual not in return").
-- Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all three services.
+- Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all four services.
 - Unknown (or expired / not yet visible) task id on a detail call: 400 {"error_code": "DBS.200022",
   "error_msg": "The job does not exist."}.
 - An empty query value (?status=) counts as absent.
@@ -21,7 +28,7 @@ Decisions where the documents are unclear (see also the package docstring):
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .data import ListQuery
@@ -127,10 +134,14 @@ class TaskCenter(GatewayService):
         )
         render = LIST_ITEM[self.name]
         items = [render(item) if kind == "task" else item for kind, item in page]
-        body: dict[str, Any] = {self.list_key: items}
+        body = self.list_body(items)
         if self.name not in self.emu.omit_total_count:
             body["total_count"] = total
         return json_response(200, body, self.list_key)
+
+    def list_body(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """The list answer without total_count (added by _list unless the switch leaves it out)."""
+        return {self.list_key: items}
 
     def item_offset(self, query: dict[str, Any], limit: int) -> int:
         """The items to skip, from `offset` as this service's switch reads it (see the module docstring)."""
@@ -214,6 +225,21 @@ class OpenGauss(TaskCenter):
         return filters, offset, limit
 
 
+def _timestamp(query: dict[str, Any], name: str, unit: str) -> datetime | None:
+    """RDS's "UTC timestamp": digits, read as milliseconds or seconds (see the module docstring)."""
+    text = _single(query, name)
+    if text is None:
+        return None
+    try:
+        if unit == "ms":
+            return parse_unix_ms(text)
+        if not _DIGITS.match(text):
+            raise ValueError(text)
+        return datetime.fromtimestamp(int(text), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ParamError(f"Invalid parameter {name}: {text!r} (UTC timestamp).") from None
+
+
 class Dds(TaskCenter):
     """DDS: /v3.1/{project_id}/jobs (list, mandatory time window) and /v3/{project_id}/jobs (detail)."""
 
@@ -243,3 +269,37 @@ class Dds(TaskCenter):
             end=end,
         )
         return filters, offset, limit
+
+
+class Rds(TaskCenter):
+    """RDS (MySQL, PostgreSQL, SQL Server): /v3/{project_id}/tasklist (list) and /v3/{project_id}/jobs (detail).
+
+    The list answer also carries `actions`, the names of the tasks it lists (the documented example)."""
+
+    name = "rds"
+    list_key = "tasks"
+    routes = (
+        ((), "v3", "tasklist", "list"),
+        ((), "v3", "jobs", "detail"),
+    )
+
+    def parse_list(self, query: dict[str, Any]) -> tuple[ListQuery, int, int]:
+        limit = _int_param(query, "limit", 10, 1, 50)
+        offset = self.item_offset(query, limit)
+        unit = self.emu.rds_time_unit
+        start = _timestamp(query, "start_time", unit)
+        end = _timestamp(query, "end_time", unit)
+        if start is not None and end is None:
+            raise ParamError("Parameter end_time is required when start_time is given.")
+        filters = ListQuery(
+            status=_single(query, "status"),
+            name=_single(query, "name"),
+            task_id=_single(query, "id"),
+            start=start,
+            end=end,
+        )
+        return filters, offset, limit
+
+    def list_body(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        names = [item["name"] for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)]
+        return {self.list_key: items, "actions": sorted(set(names))}

@@ -22,6 +22,7 @@ from huaweicloudsdkcore.signer.signer import Signer
 from huaweicloudsdkdds.v3 import DdsClient
 from huaweicloudsdkgaussdb.v3 import GaussDBClient
 from huaweicloudsdkgaussdbforopengauss.v3 import GaussDBforopenGaussClient
+from huaweicloudsdkrds.v3 import RdsClient
 from huaweicloudsdksmn.v2 import SmnClient
 from obs.auth import Authentication
 from obs.convertor import Adapter
@@ -32,6 +33,7 @@ BUILDERS = {
     "taurusdb": GaussDBClient,
     "gaussdb": GaussDBforopenGaussClient,
     "dds": DdsClient,
+    "rds": RdsClient,
     "smn": SmnClient,
 }
 

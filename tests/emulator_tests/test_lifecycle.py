@@ -22,13 +22,14 @@ from .conftest import client, signed_request
 
 def test_each_host_has_its_own_port_and_env_names(emu: CloudEmulator) -> None:
     endpoints = emu.endpoints
-    assert set(endpoints) == {"taurusdb", "gaussdb", "dds", "smn", "obs"}
-    assert len({urlparse(u).port for u in endpoints.values()}) == 5
+    assert set(endpoints) == {"taurusdb", "gaussdb", "dds", "rds", "smn", "obs"}
+    assert len({urlparse(u).port for u in endpoints.values()}) == 6
     assert all(u.startswith("http://127.0.0.1:") for u in endpoints.values())
     assert emu.env() == {
         "TASKWATCH_ENDPOINT_TAURUSDB": endpoints["taurusdb"],
         "TASKWATCH_ENDPOINT_GAUSSDB": endpoints["gaussdb"],
         "TASKWATCH_ENDPOINT_DDS": endpoints["dds"],
+        "TASKWATCH_ENDPOINT_RDS": endpoints["rds"],
         "TASKWATCH_ENDPOINT_SMN": endpoints["smn"],
         "TASKWATCH_ENDPOINT_OBS": endpoints["obs"],
     }

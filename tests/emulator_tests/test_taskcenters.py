@@ -1,4 +1,4 @@
-"""List and detail APIs of the three task centers, driven through the real SDK clients."""
+"""List and detail APIs of the four task centers, driven through the real SDK clients."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from huaweicloudsdkdds.v3 import ShowJobDetailRequest as DdsShowJobDetailRequest
 from huaweicloudsdkgaussdb.v3 import ListImmediateJobsRequest, ShowGaussMySqlJobInfoRequest
 from huaweicloudsdkgaussdbforopengauss.v3 import ListTasksRequest as OgListTasksRequest
 from huaweicloudsdkgaussdbforopengauss.v3 import ShowJobDetailRequest as OgShowJobDetailRequest
+from huaweicloudsdkrds.v3 import ListTasksRequest as RdsListTasksRequest
 
 from tests.emulator import CloudEmulator
 from tests.emulator.timefmt import parse_offset_time, to_unix_ms
@@ -124,6 +125,8 @@ def _list_page(emu: CloudEmulator, service: str, offset: int, limit: int) -> dic
         return body(sdk.list_immediate_jobs(ListImmediateJobsRequest(offset=str(offset), limit=str(limit))))
     if service == "gaussdb":
         return body(sdk.list_tasks(OgListTasksRequest(offset=offset, limit=limit)))
+    if service == "rds":
+        return body(sdk.list_tasks(RdsListTasksRequest(offset=offset, limit=limit)))
     return body(sdk.list_tasks(DdsListTasksRequest(offset=offset, limit=limit, **dds_window(emu.now(), 29))))
 
 
@@ -131,7 +134,7 @@ def _ids(answer: dict) -> list[str]:
     return [item.get("job_id") or item["id"] for item in answer.get("jobs", answer.get("tasks", []))]
 
 
-@pytest.mark.parametrize("service", ["taurusdb", "gaussdb", "dds"])
+@pytest.mark.parametrize("service", ["taurusdb", "gaussdb", "dds", "rds"])
 def test_offset_is_a_switch_per_service(service: str) -> None:
     with CloudEmulator(seed_examples=False, offset_modes={service: "page"}) as paged, \
             CloudEmulator(seed_examples=False, offset_modes={service: "item"}) as itemised:
@@ -147,7 +150,7 @@ def test_offset_is_a_switch_per_service(service: str) -> None:
         assert _list_page(paged, service, 4, 10)["total_count"] == 30
 
 
-@pytest.mark.parametrize("service", ["taurusdb", "gaussdb", "dds"])
+@pytest.mark.parametrize("service", ["taurusdb", "gaussdb", "dds", "rds"])
 def test_total_count_can_be_left_out_per_service(service: str) -> None:
     with CloudEmulator(seed_examples=False, omit_total_count={service}) as emu:
         emu.generate(service, 3, seed=4)
@@ -161,7 +164,7 @@ def test_offset_switches_are_checked() -> None:
     with pytest.raises(ValueError, match="offset mode of gaussdb"):
         CloudEmulator(offset_modes={"gaussdb": "cursor"})
     with pytest.raises(ValueError, match="unknown task service"):
-        CloudEmulator(omit_total_count={"rds"})
+        CloudEmulator(omit_total_count={"mysql"})
 
 
 @pytest.mark.parametrize("limit", ["5", "11", "100", "abc"])

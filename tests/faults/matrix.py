@@ -6,12 +6,13 @@
     python -m tests.faults.matrix --json     # also build/faults/matrix.json (every run of every cell)
 
 Each cell gets a fresh emulator holding the seed failures plus generated ones: the service the cell is about
-gets more than one page of failures (TaurusDB pages of 50, openGauss and DDS of 100), so paging faults bite
-and the detail call is made for every one of them; the two other services a few (SMN and OBS cells page
-through TaurusDB). The real handler runs FAULTY_RUNS times with the fault armed for whole runs, then
-CLEAN_RUNS times without it. Runs are timer runs: the function's clock moves TIMER_PERIOD between them (a
-lease a run left behind has expired by the next one), and a request still in flight when a run ends (a
-"timeout" answer, which the emulator still carries out after its delay) lands before the next run starts.
+gets more than one page of failures (TaurusDB and RDS pages of 50, openGauss and DDS of 100), so paging faults
+bite and the detail call is made for every one of them; the other watched services a few (SMN and OBS cells
+page through TaurusDB). RDS is opt-in, so only RDS's own cells watch it. The real handler runs FAULTY_RUNS
+times with the fault armed for whole runs, then CLEAN_RUNS times without it. Runs are timer runs: the
+function's clock moves TIMER_PERIOD between them (a lease a run left behind has expired by the next one), and
+a request still in flight when a run ends (a "timeout" answer, which the emulator still carries out after its
+delay) lands before the next run starts.
 
 Every cell checks:
 - each run returns a summary with an "outcome", raises nothing, does not end as "internal error", logs its
@@ -26,8 +27,8 @@ Every cell checks:
 
 Rows and columns that need a word:
 - connection refused is per host (nothing answers, so there is no call to match): the cell points the
-  function's endpoint for that host at a bound, non-listening port. A host's second call (TaurusDB, openGauss
-  and DDS detail; obs.put) cannot be refused on its own, so those cells are n/a;
+  function's endpoint for that host at a bound, non-listening port. A host's second call (TaurusDB, openGauss,
+  DDS and RDS detail; obs.put) cannot be refused on its own, so those cells are n/a;
 - the paging faults (empty page, total_count changing, repeated page) exist for list calls only;
 - "obs.put(state)" fails only the PUT of the state object, once per faulty run, after the lease was taken
   and the alerts published: the documented crash window itself ("obs.put" fails every PUT, the lease first).
@@ -64,7 +65,7 @@ if str(ROOT) not in sys.path:
 STATE_KEY = "taskwatch/state.json"
 STATE_PUT = "obs.put(state)"  # obs.put of the state object only, after the lease was taken and published
 CALLS = ("taurusdb.list", "taurusdb.detail", "gaussdb.list", "gaussdb.detail", "dds.list", "dds.detail",
-         "smn.publish", "obs.get", "obs.put", STATE_PUT)
+         "rds.list", "rds.detail", "smn.publish", "obs.get", "obs.put", STATE_PUT)
 FAULTS = ("429", "500", "503", "timeout", "refused", "reset", "malformed_json", "truncated", "html200",
           "odd_error_400", "odd_error_500", "empty_page", "total_changes", "repeat_page")
 FAULT_TITLES = {
@@ -76,8 +77,8 @@ FAULT_TITLES = {
     "total_changes": "total_count changes between pages", "repeat_page": "page repeats the previous page",
 }
 PAGING_FAULTS = frozenset({"empty_page", "total_changes", "repeat_page"})
-SERVICES = ("taurusdb", "gaussdb", "dds")
-PAGE_SIZES = {"taurusdb": 50, "gaussdb": 100, "dds": 100}  # the function's page sizes
+SERVICES = ("taurusdb", "gaussdb", "dds", "rds")
+PAGE_SIZES = {"taurusdb": 50, "gaussdb": 100, "dds": 100, "rds": 50}  # the function's page sizes
 
 FAULTY_RUNS = 2
 CLEAN_RUNS = 2
@@ -98,6 +99,8 @@ RUN_ENV = {
     # memory makes "repeat_page" repeat a page of the same listing, and every cell is deterministic.
     "TASKWATCH_STUCK_AFTER": "0",
 }
+# RDS is opt-in (not a default service): only its own cells watch it, so every other cell runs as before.
+DEFAULT_SERVICES = ("taurusdb", "gaussdb", "dds")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ class Cell:
         return "obs.put" if self.call == STATE_PUT else self.call
 
     @property
+    def watched(self) -> tuple[str, ...]:
+        """TASKWATCH_SERVICES of this cell: the default services, plus RDS in RDS's own cells."""
+        return SERVICES if self.host == "rds" else DEFAULT_SERVICES
+
+    @property
     def paged_service(self) -> str:
         """The service whose failures span more than one page in this cell (TaurusDB: the cheapest)."""
         return self.host if self.host in SERVICES else "taurusdb"
@@ -128,8 +136,8 @@ def not_applicable(cell: Cell) -> str | None:
     """Why a cell is meaningless (shown as n/a), or None when it runs."""
     if cell.fault in PAGING_FAULTS and not cell.call.endswith(".list"):
         return "paging faults shape list answers only"
-    if cell.fault == "refused" and cell.call in ("taurusdb.detail", "gaussdb.detail", "dds.detail", "obs.put",
-                                                 STATE_PUT):
+    if cell.fault == "refused" and cell.call in ("taurusdb.detail", "gaussdb.detail", "dds.detail", "rds.detail",
+                                                 "obs.put", STATE_PUT):
         first = "obs.get" if cell.host == "obs" else cell.host + ".list"
         return f"connection refused is per host: see {first}"
     return None
@@ -185,7 +193,7 @@ def failure_counts(cell: Cell) -> dict[str, int]:
     """Generated failures per service: the cell's service gets more than one page of them (so paging faults
     bite and the detail call is made for every one), the others a few (each failure costs a detail call,
     and the matrix must stay fast)."""
-    counts = dict.fromkeys(SERVICES, FEW_FAILURES)
+    counts = dict.fromkeys(cell.watched, FEW_FAILURES)
     counts[cell.paged_service] = PAGE_SIZES[cell.paged_service] + 5
     return counts
 
@@ -203,7 +211,7 @@ def populate(emu: Any, counts: dict[str, int]) -> set[str]:
             created = now - timedelta(hours=2, minutes=n)
             emu.add_task(service, name="CompletedTask", status="Completed", created=created,
                          ended=created + timedelta(minutes=1), instance_id="ok-inst", instance_name="ok-db")
-    return {f"{service}:{emu.project_id}:{task['id']}" for service in SERVICES for task in emu.tasks(service)
+    return {f"{service}:{emu.project_id}:{task['id']}" for service in counts for task in emu.tasks(service)
             if task["status"] == "Failed"}
 
 
@@ -273,7 +281,8 @@ def run_cell(call: str, fault: str) -> CellResult:
             result.expected = len(expected)
             base = {**emu.env(), "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "TASKWATCH_REGION": REGION,
                     "TASKWATCH_PROJECT_ID": PROJECT, "TASKWATCH_SMN_TOPIC_URN": TOPIC,
-                    "TASKWATCH_STATE_URI": f"obs://{BUCKET}/{STATE_KEY}", **RUN_ENV}
+                    "TASKWATCH_STATE_URI": f"obs://{BUCKET}/{STATE_KEY}",
+                    "TASKWATCH_SERVICES": ",".join(cell.watched), **RUN_ENV}
             refused = _closed_port() if fault == "refused" else None
             faulty_env = {**base, "TASKWATCH_HTTP_TIMEOUT": TIMEOUT_READ} if fault == "timeout" else dict(base)
             if refused is not None:

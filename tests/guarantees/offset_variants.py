@@ -19,10 +19,10 @@ from tests.conftest import emulator_with
 from tests.emulator import CloudEmulator
 from tests.fixtures import PROJECT
 
-# The counts: over two pages of TaurusDB (50 a page), over two pages of openGauss and DDS (100 a page).
-FAILURES = {"taurusdb": 120, "gaussdb": 250, "dds": 250}
+# The counts: over two pages of TaurusDB and RDS (50 a page), of openGauss and DDS (100 a page).
+FAILURES = {"taurusdb": 120, "gaussdb": 250, "dds": 250, "rds": 120}
 # Just over one page: enough to page (and to test the reading) where several runs are needed.
-OVER_ONE_PAGE = {"taurusdb": 60, "gaussdb": 110, "dds": 110}
+OVER_ONE_PAGE = {"taurusdb": 60, "gaussdb": 110, "dds": 110, "rds": 60}
 
 
 @dataclass(frozen=True)

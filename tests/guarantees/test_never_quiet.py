@@ -253,7 +253,8 @@ def test_a_good_run_returns_its_summary(emulator, env) -> None:
 # -- 8. requests in flight ------------------------------------------------------------------------------
 def test_requests_in_flight_never_exceed_the_configured_concurrency(emulator, env, monkeypatch) -> None:
     monkeypatch.setenv("TASKWATCH_CONCURRENCY", "2")
-    for service in ("dds", "gaussdb", "taurusdb"):
+    monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb,gaussdb,dds,rds")
+    for service in ("dds", "gaussdb", "taurusdb", "rds"):
         emulator.generate(service, 400, failure_rate=1.0)
     lock = threading.Lock()
     state = {"now": 0, "most": 0}

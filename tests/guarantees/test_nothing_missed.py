@@ -70,9 +70,10 @@ def test_a_run_cut_short_loses_nothing(emulator, env, monkeypatch) -> None:
     assert sorted(set(keys)) == sorted(keys) and len(keys) == 2  # the two seed failures, once each
 
 
-def test_skipped_runs_are_caught_up(emulator, env) -> None:
+def test_skipped_runs_are_caught_up(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb,gaussdb,dds,rds")
     invoke()
-    later = [add_failure(emulator, service=s, age=timedelta(minutes=3)) for s in ("dds", "gaussdb", "taurusdb")]
+    later = [add_failure(emulator, service=s, age=timedelta(minutes=3)) for s in ("dds", "gaussdb", "taurusdb", "rds")]
     # no run happens for a while (timer disabled, function throttled...): the next run sees everything.
     invoke()
     assert all(alerted_keys(emulator).count(k) == 1 for k in later)
@@ -80,7 +81,7 @@ def test_skipped_runs_are_caught_up(emulator, env) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_failure_is_found_whatever_offset_means(env, monkeypatch, variant: Variant) -> None:
-    """120 TaurusDB or 250 openGauss/DDS failures, under every reading of `offset` and with or without
+    """120 TaurusDB/RDS or 250 openGauss/DDS failures, under every reading of `offset` and with or without
     total_count: one run publishes every one, and says which reading the answers showed."""
     with variant_emulator(monkeypatch, variant) as emu:
         keys = add_failures(emu, variant.service, FAILURES[variant.service])

@@ -26,9 +26,10 @@ def run_together(count: int) -> list[dict]:
     return results
 
 
-def test_two_runs_at_the_same_time_publish_each_failure_once(emulator, env) -> None:
+def test_two_runs_at_the_same_time_publish_each_failure_once(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb,gaussdb,dds,rds")
     emulator.latency = 0.02
-    keys = [add_failure(emulator, service=s, age=timedelta(minutes=5)) for s in ("dds", "gaussdb", "taurusdb")]
+    keys = [add_failure(emulator, service=s, age=timedelta(minutes=5)) for s in ("dds", "gaussdb", "taurusdb", "rds")]
     results = run_together(2)
     published = alerted_keys(emulator)
     assert sorted(published) == sorted(set(published))

@@ -49,8 +49,8 @@ from tests.simulation import (
     task_key,
 )
 
-SERVICES = ("taurusdb", "gaussdb", "dds")
-PAGE_SIZE = {"taurusdb": 50, "gaussdb": 100, "dds": 100}
+SERVICES = ("taurusdb", "gaussdb", "dds", "rds")
+PAGE_SIZE = {"taurusdb": 50, "gaussdb": 100, "dds": 100, "rds": 50}
 TAIL_RUNS = 4  # fault-free runs at the end: visibility (<= 10 min) + up to 3 groups at one message per run
 LOOKBACK = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)  # the run lists up to now + 5 min
@@ -327,7 +327,8 @@ class World:
 
 def environment(emu: CloudEmulator, history: History) -> dict[str, str]:
     return function_environment(
-        emu, TASKWATCH_MAX_MESSAGES_PER_RUN=str(history.max_messages),
+        emu, TASKWATCH_SERVICES=",".join(SERVICES),  # RDS is opt-in
+        TASKWATCH_MAX_MESSAGES_PER_RUN=str(history.max_messages),
         TASKWATCH_MAX_ALERTS_PER_MESSAGE=str(history.max_alerts),
         TASKWATCH_STUCK_AFTER="1h" if history.stuck else "0")
 

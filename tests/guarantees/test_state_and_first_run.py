@@ -9,13 +9,14 @@ from tests.fixtures import BUCKET
 from tests.guarantees.failures import add_failure
 
 
-def test_first_run_baselines_old_failures_with_one_message(emulator, env) -> None:
-    old = [add_failure(emulator, service=s, age=timedelta(hours=3)) for s in ("dds", "gaussdb", "taurusdb")]
+def test_first_run_baselines_old_failures_with_one_message(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb,gaussdb,dds,rds")
+    old = [add_failure(emulator, service=s, age=timedelta(hours=3)) for s in ("dds", "gaussdb", "taurusdb", "rds")]
     summary = invoke()
-    assert summary["baselined"] == 3
+    assert summary["baselined"] == 4
     assert not set(old) & set(alerted_keys(emulator))  # no storm from history
     notices = [m for m in published(emulator) if m["http"]["kind"] == "notice"]
-    assert len(notices) == 1 and "First run: 3 existing failures" in notices[0]["structure"]["email"]
+    assert len(notices) == 1 and "First run: 4 existing failures" in notices[0]["structure"]["email"]
     assert len(alerted_keys(emulator)) == 2  # the seeds failed minutes ago: recent, so alerted
     invoke()
     assert len([m for m in published(emulator) if m["http"]["kind"] == "notice"]) == 1

@@ -56,7 +56,7 @@ def test_the_reported_attack_is_refused_and_nothing_reaches_the_foreign_host(emu
 
 
 @pytest.mark.parametrize("key", [
-    "endpoint_obs", "endpoint_dds", "endpoint_taurusdb", "endpoint_gaussdb", "endpoint_smn",
+    "endpoint_obs", "endpoint_dds", "endpoint_taurusdb", "endpoint_gaussdb", "endpoint_rds", "endpoint_smn",
     "TASKWATCH_ENDPOINT_OBS",
 ])
 def test_an_endpoint_in_user_event_is_refused_naming_it_and_sends_nothing(emulator, env, key) -> None:

@@ -61,7 +61,7 @@ def test_global_services_and_project_services_are_in_separate_policies(capsys) -
     regional, global_ = printed_policy(capsys, "regional"), printed_policy(capsys, "global")
     regional_actions = {a for s in regional["Statement"] for a in s["Action"]}
     global_actions = {a for s in global_["Statement"] for a in s["Action"]}
-    assert regional_actions == {"gaussdb:instance:list", "dds:task:list", "smn:topic:publish"}
+    assert regional_actions == {"gaussdb:instance:list", "dds:task:list", "rds:task:list", "smn:topic:publish"}
     assert global_actions == {"obs:object:GetObject", "obs:object:PutObject"}
     for document in (regional, global_, printed_policy(capsys, "deployer")):
         assert document["Version"] == "1.1" and all(s["Effect"] == "Allow" for s in document["Statement"])

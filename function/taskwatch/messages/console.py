@@ -12,6 +12,9 @@ _PAGES = {
     "taurusdb": "https://console.huaweicloud.com/taurusdb/?region={region}#/taurusdb/taskCenter",
     "gaussdb": "https://console.huaweicloud.com/gaussdb/?region={region}#/gaussdb/taskCenter",
     "dds": "https://console.huaweicloud.com/dds/?region={region}#/dds/taskCenter",
+    # RDS: the console's base and its "#/rds/..." routes are those of public links to it (e.g.
+    # #/rds/management/list); no public source names the task center's route, so it follows the others.
+    "rds": "https://console.huaweicloud.com/rds/?region={region}#/rds/taskCenter",
 }
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from .base import Listing, ServiceSpec, TaskCenter, Violation
 from .dds import SPEC as DDS
 from .gaussdb import SPEC as GAUSSDB
+from .rds import SPEC as RDS
 from .taurusdb import SPEC as TAURUSDB
 
-SPECS: dict[str, ServiceSpec] = {spec.service: spec for spec in (TAURUSDB, GAUSSDB, DDS)}
+SPECS: dict[str, ServiceSpec] = {spec.service: spec for spec in (TAURUSDB, GAUSSDB, DDS, RDS)}
 
 __all__ = ["SPECS", "Listing", "ServiceSpec", "TaskCenter", "Violation"]
