@@ -613,7 +613,7 @@ class FunctionGraph(GatewayService):
             dep_id = str(uuid.uuid4())
             self._dependencies[dep_id] = {"id": dep_id, "name": name, "runtime": runtime, "project": project}
             self._versions[dep_id] = []
-        number = len(self._versions[dep_id]) + 1
+        number = self._dependencies[dep_id]["last_version"] = self._dependencies[dep_id].get("last_version", 0) + 1
         version = {
             "id": str(uuid.uuid4()), "dep_id": dep_id, "owner": project, "name": name, "runtime": runtime,
             "link": link or f"https://fgs-deps.obs.{self.emu.region}.example/{dep_id}/{number}.zip",
