@@ -342,6 +342,8 @@ def config_changes(d: Deployment, function: dict[str, Any], secrets_key: bytes) 
         changes.append(f"Agency {function.get('xrole') or None!r} -> {d.agency!r}")
     if bool(function.get("enable_lts_log")) != bool(d.log.get("Enabled")):
         changes.append(f"Log.Enabled {bool(function.get('enable_lts_log'))} -> {bool(d.log.get('Enabled'))}")
+    if d.enterprise_project_id and function.get("enterprise_project_id") != d.enterprise_project_id:
+        changes.append(f"EnterpriseProjectId {function.get('enterprise_project_id')!r} -> {d.enterprise_project_id!r}")
     for label, key in (("GroupId", "log_group_id"), ("StreamId", "log_stream_id")):
         if d.log.get("Enabled") and d.log.get(label) and function.get(key) != d.log[label]:
             changes.append(f"Log.{label}")

@@ -214,3 +214,18 @@ def test_async_invocation_config_is_explicit(fg_emulator, code_zip, layer, tmp_p
     target = config["destination_config"]["on_failure"]
     assert target["destination"] == "SMN" and json.loads(target["param"])["topic_urn"].startswith("urn:smn:")
     assert run_deploy(emu, "apply", template, capsys)[0] == 0 and mutating(emu) == []
+
+
+def test_the_enterprise_project_is_sent_at_creation_and_kept(fg_emulator, code_zip, layer, tmp_path, capsys) -> None:
+    emu = fg_emulator
+    template = template_copy(tmp_path, code_zip, layer)
+    project = "0f9e8d7c-0000-4000-8000-000000000001"
+    status, out = run_deploy(emu, "apply", template, capsys, TASKWATCH_DEPLOY_ENTERPRISE_PROJECT_ID=project)
+    assert status == 0, out
+    assert emu.functiongraph.function("taskwatch")["enterprise_project_id"] == project
+    louder = template_copy(tmp_path, code_zip, layer,
+                           lambda p: p["Environment"]["Variables"].update(TASKWATCH_LOG_LEVEL="DEBUG"), "debug.yaml")
+    assert run_deploy(emu, "apply", louder, capsys)[0] == 0  # parameter unset now: the update keeps the project
+    assert emu.functiongraph.function("taskwatch")["enterprise_project_id"] == project
+    assert run_deploy(emu, "apply", louder, capsys, TASKWATCH_DEPLOY_ENTERPRISE_PROJECT_ID=project)[0] == 0
+    assert mutating(emu) == []
