@@ -150,6 +150,7 @@ def read_current(api: FunctionGraphApi, d: Deployment) -> Current:
         current.published = api.versions(d.function_urn)
         current.aliases = api.aliases(d.function_urn)
         current.async_config = api.async_config(d.function_urn)
+        current.tags = api.tags(d.function_urn)
         if any(a.get("name") == d.alias for a in current.aliases):
             current.alias_triggers = api.triggers(d.alias_urn)
     return current

@@ -118,6 +118,11 @@ class Applier:
     def set_async_config(self, action: Action) -> None:
         self.api.set_async_config(self.d.function_urn, action.data["config"])
 
+    def set_tags(self, action: Action) -> None:
+        if action.data["remove"]:  # a changed value: the old pair goes first
+            self.api.delete_tags(self.d.function_urn, action.data["remove"])
+        self.api.set_tags(self.d.function_urn, action.data["add"])
+
     def publish_version(self, action: Action) -> None:
         name = datetime.now(timezone.utc).strftime("v%Y%m%d-%H%M%S-%f")[:-3]  # unique, and sorts by time
         created = self.api.publish_version(self.d.function_urn, name, f"deploy of code sha512 "

@@ -27,17 +27,21 @@ from huaweicloudsdkfunctiongraph.v2 import (
     CreateFunctionTriggerRequestBody,
     CreateFunctionVersionRequest,
     CreateFunctionVersionRequestBody,
+    CreateTagsRequest,
     CreateVersionAliasRequest,
     CreateVersionAliasRequestBody,
     DeleteDependencyVersionRequest,
     DeleteFunctionRequest,
     DeleteFunctionTriggerRequest,
+    DeleteTagsRequest,
     FuncCode,
     FuncLogConfig,
     FunctionGraphClient,
+    KvItem,
     ListDependenciesRequest,
     ListDependencyVersionRequest,
     ListFunctionsRequest,
+    ListFunctionTagsRequest,
     ListFunctionTriggersRequest,
     ListFunctionVersionsRequest,
     ListVersionAliasesRequest,
@@ -52,6 +56,7 @@ from huaweicloudsdkfunctiongraph.v2 import (
     UpdateFunctionConfigRequestBody,
     UpdateFunctionMaxInstanceConfigRequest,
     UpdateFunctionMaxInstanceConfigRequestBody,
+    UpdateFunctionTagsRequestBody,
     UpdateTriggerRequest,
     UpdateTriggerRequestBody,
     UpdateVersionAliasRequest,
@@ -136,6 +141,11 @@ class FunctionGraphApi:
             if exc.status == 404:
                 return None
             raise
+
+    def tags(self, urn: str) -> dict[str, str]:
+        """The function's own tags (resource type "functions", the URN without a version as the resource id)."""
+        answer = self._call("list_function_tags", ListFunctionTagsRequest(resource_type="functions", resource_id=urn))
+        return {str(t.get("key")): str(t.get("value") or "") for t in answer.get("tags") or []}
 
     def find_dependency(self, name: str) -> dict[str, Any] | None:
         """The private dependency with exactly this name (list_dependencies filters by name)."""
@@ -239,6 +249,14 @@ class FunctionGraphApi:
         body = UpdateFunctionAsyncInvokeConfigRequestBody(**config)
         return self._call("update_function_async_invoke_config", UpdateFunctionAsyncInvokeConfigRequest(
             function_urn=urn, body=body))
+
+    def set_tags(self, urn: str, tags: dict[str, str]) -> None:
+        body = UpdateFunctionTagsRequestBody(action="create", tags=[KvItem(key=k, value=v) for k, v in tags.items()])
+        self._call("create_tags", CreateTagsRequest(resource_type="functions", resource_id=urn, body=body))
+
+    def delete_tags(self, urn: str, tags: dict[str, str]) -> None:
+        body = UpdateFunctionTagsRequestBody(action="delete", tags=[KvItem(key=k, value=v) for k, v in tags.items()])
+        self._call("delete_tags", DeleteTagsRequest(resource_type="functions", resource_id=urn, body=body))
 
     def delete_function(self, urn: str) -> None:
         """Without a qualifier: the function with its versions and aliases; with a version: that version."""

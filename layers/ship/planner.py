@@ -62,6 +62,7 @@ class Current:
     published: list[dict[str, Any]] = field(default_factory=list)
     aliases: list[dict[str, Any]] = field(default_factory=list)
     async_config: dict[str, Any] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
     predecessors: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -133,6 +134,7 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
             actions.append(Action("update", "max instances", d.func_name, f"{have} -> {d.max_instances}",
                                   "set_max_instances"))
     actions.append(_async(d, current.async_config if function is not None else None))
+    actions.append(_tags(d, current.tags if function is not None else {}))
     function_changed = any(a.changes for a in actions if a.kind in {"function", "function code",
                                                                      "function configuration", "max instances"})
     publish = _publish(d, current if function is not None else Current(None, None, [], []), function_changed,
@@ -160,6 +162,16 @@ def _async(d: Deployment, have: dict[str, Any] | None) -> Action:
             _destinations(have.get("destination_config")) == _destinations(wanted.get("destination_config")):
         return Action("no change", "async invocation", d.func_name, summary)
     return Action("update", "async invocation", d.func_name, summary, "set_async_config", {"config": wanted})
+
+
+def _tags(d: Deployment, have: dict[str, str]) -> Action:
+    """The template's tags; tags it does not name are left alone (they may come from elsewhere, e.g. TMS)."""
+    missing = {k: v for k, v in d.tags.items() if have.get(k) != v}
+    if not missing:
+        return Action("no change", "tags", d.func_name, ", ".join(f"{k}={v}" for k, v in sorted(d.tags.items())))
+    changed = {k: have[k] for k in missing if k in have}
+    return Action("update", "tags", d.func_name, ", ".join(f"{k}={v}" for k, v in sorted(missing.items())),
+                  "set_tags", {"add": missing, "remove": changed})
 
 
 def async_config(d: Deployment) -> dict[str, Any]:

@@ -75,6 +75,7 @@ class Deployment:
     async_max_age: int = 300  # x-taskwatch.Async.MaxEventAge, default: the shortest timer period
     async_failure_to_topic: bool = False  # x-taskwatch.Async.OnFailureToTopic
     enterprise_project_id: str | None = None  # x-taskwatch.EnterpriseProjectId (empty: none sent)
+    tags: Mapping[str, str] = field(default_factory=dict)  # x-taskwatch.Tags (function tags)
 
     @property
     def alias_urn(self) -> str:
@@ -169,7 +170,7 @@ def load(path: Path, environ: Mapping[str, str] | None = None, project_id: str |
         timers=timers, error_alarm=extensions.get("ErrorAlarm"), alias=extensions.get("Alias", "live"),
         keep_versions=extensions.get("KeepVersions", 3), async_retries=async_block.get("RetryAttempts", 0),
         async_max_age=max_age, async_failure_to_topic=bool(async_block.get("OnFailureToTopic", False)),
-        enterprise_project_id=extensions.get("EnterpriseProjectId") or None,
+        enterprise_project_id=extensions.get("EnterpriseProjectId") or None, tags=dict(extensions.get("Tags") or {}),
     )
 
 

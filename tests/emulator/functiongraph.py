@@ -105,11 +105,14 @@ class FunctionGraph(GatewayService):
         self._published: dict[tuple[str, str], list[dict[str, Any]]] = {}  # versions, oldest first
         self._aliases: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._async: dict[tuple[str, str], dict[str, Any]] = {}
+        self._tags: dict[tuple[str, str], dict[str, str]] = {}
         self.update_semantics = "replace"  # or "merge": see _update_function_config
 
     # ---- routing ------------------------------------------------------------------------------------
     def route(self, req: Request) -> Route | None:
         s = req.segments
+        if len(s) in (5, 6) and s[0] == "v2" and s[1] and s[2] == "functions" and s[4] == "tags":
+            return self._tag_route(req, s)
         if len(s) < 4 or s[0] != "v2" or s[2] != "fgs" or not s[1]:
             return None
         project, rest, method = s[1], s[3:], req.method
@@ -158,6 +161,16 @@ class FunctionGraph(GatewayService):
                 return Route(f"functiongraph.{call}", params)
         return None
 
+    def _tag_route(self, req: Request, s: list[str]) -> Route | None:
+        """Function tags: /v2/{project_id}/functions/{resource_id}/tags[/create|/delete] (resource_type
+        "functions"; the resource id is the function URN without a version, as Terraform's provider sends it)."""
+        action = s[5] if len(s) == 6 else ""
+        call = {("GET", ""): "list_function_tags", ("POST", "create"): "create_tags",
+                ("DELETE", "delete"): "delete_tags"}.get((req.method, action))
+        if call is None:
+            return None
+        return Route(f"functiongraph.{call}", {"project_id": s[1], "function_urn": s[3]})
+
     def is_list(self, call: str) -> bool:
         return False
 
@@ -167,7 +180,7 @@ class FunctionGraph(GatewayService):
     def handle(self, req: Request, route: Route) -> Response:
         operation = route.call.split(".", 1)[1]
         try:
-            body = _json_body(req) if req.method in {"POST", "PUT"} else {}
+            body = _json_body(req) if req.method in {"POST", "PUT"} or route.call.endswith("delete_tags") else {}
             with self._lock:
                 status, payload = getattr(self, f"_{operation}")(route.params, body, req.query())
         except FgError as exc:
@@ -353,7 +366,7 @@ class FunctionGraph(GatewayService):
         key, qualifier, _ = self._base(params)
         if qualifier == "latest":
             del self._functions[key]
-            for store in (self._published, self._aliases, self._async):
+            for store in (self._published, self._aliases, self._async, self._tags):
                 store.pop(key, None)
             for trigger_key in [k for k in self._triggers if k[:2] == key]:
                 del self._triggers[trigger_key]
@@ -437,6 +450,46 @@ class FunctionGraph(GatewayService):
             raise _not_found("alias")
         self._triggers.pop((*key, params["alias_name"]), None)
         return 204, None
+
+    # ---- tags (API reference "Creating Resource Tags": body {action, tags: [{key, value}]}, 204) ---------------
+    def _tag_body(self, body: dict[str, Any]) -> list[dict[str, str]]:
+        tags = body.get("tags")
+        if not isinstance(tags, list) or not all(isinstance(t, dict) and isinstance(t.get("key"), str) for t in tags):
+            raise _bad("tags: a list of {key, value}")
+        for tag in tags:  # the console's tag rules (FunctionGraph user guide, "Configuring Tags")
+            key, value = tag["key"], tag.get("value", "")
+            if not key or len(key) > 128 or key.startswith(("_sys_", " ")) or key.endswith(" ") or \
+                    not re.fullmatch(r"[\w .:=+\-@]+", key):
+                raise _bad(f"tag key {key!r}")
+            if not isinstance(value, str) or len(value) > 255 or not re.fullmatch(r"[\w .:/=+\-@]*", value):
+                raise _bad(f"tag value of {key!r}")
+        return tags
+
+    def _list_function_tags(self, params: dict[str, str], _b: Any, _q: Any) -> tuple[int, Any]:
+        key = self._key(params)
+        self._existing(params)
+        return 200, {"tags": [{"key": k, "value": v} for k, v in self._tags.get(key, {}).items()], "sys_tags": []}
+
+    def _create_tags(self, params: dict[str, str], body: dict[str, Any], _q: Any) -> tuple[int, Any]:
+        key = self._key(params)
+        self._existing(params)
+        tags = self._tags.setdefault(key, {})
+        for tag in self._tag_body(body):
+            tags[tag["key"]] = tag.get("value", "")
+        if len(tags) > 20:
+            raise _bad("at most 20 tags per function")
+        return 204, None
+
+    def _delete_tags(self, params: dict[str, str], body: dict[str, Any], _q: Any) -> tuple[int, Any]:
+        key = self._key(params)
+        self._existing(params)
+        for tag in self._tag_body(body):
+            self._tags.get(key, {}).pop(tag["key"], None)
+        return 204, None
+
+    def tags(self, name: str, package: str = "default", project_id: str | None = None) -> dict[str, str]:
+        with self._lock:
+            return dict(self._tags.get((project_id or self.emu.project_id, f"{package}:{name}"), {}))
 
     # ---- asynchronous invocation ----------------------------------------------------------------------
     def _update_function_async_invoke_config(self, params: dict[str, str], body: dict[str, Any],

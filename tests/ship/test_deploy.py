@@ -56,7 +56,7 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert status == 0, out
     assert mutating(emu) == ["functiongraph.create_dependency_version", "functiongraph.create_function",
                              "functiongraph.update_function_max_instance_config",
-                             "functiongraph.update_function_async_invoke_config",
+                             "functiongraph.update_function_async_invoke_config", "functiongraph.create_tags",
                              "functiongraph.create_function_version", "functiongraph.create_version_alias",
                              "functiongraph.create_function_trigger", "functiongraph.create_function_trigger",
                              "ces.create_alarm_rules"]
@@ -66,6 +66,7 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == published["version"]
     assert emu.functiongraph.triggers("taskwatch") == []  # nothing bound to latest: timers fire the alias
     assert emu.functiongraph.async_config("taskwatch")["max_async_event_age_in_seconds"] == 300
+    assert emu.functiongraph.tags("taskwatch") == {"app": "taskwatch"}
     assert function["handler"] == "index.handler" and function["runtime"] == "Python3.10"
     assert function["memory_size"] == 128 and function["timeout"] == 120 and function["xrole"] == "taskwatch-agency"
     assert function["strategy_config"]["concurrency"] == 1 and function["enable_lts_log"] is True
@@ -81,7 +82,7 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
                  "update    max instances taskwatch: default -> 1",
                  "create    timer trigger live every-5-minutes: Rate 5m",
                  "create    alarm rule taskwatch-errors: SYS.FunctionGraph failcount",
-                 "apply: 9 changed", "note      agency taskwatch-agency is not managed by deploy"):
+                 "apply: 10 changed", "note      agency taskwatch-agency is not managed by deploy"):
         assert line in out, out
 
     status, out = _run(emu, "plan", template, capsys)

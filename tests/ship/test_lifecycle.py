@@ -229,3 +229,23 @@ def test_the_enterprise_project_is_sent_at_creation_and_kept(fg_emulator, code_z
     assert emu.functiongraph.function("taskwatch")["enterprise_project_id"] == project
     assert run_deploy(emu, "apply", louder, capsys, TASKWATCH_DEPLOY_ENTERPRISE_PROJECT_ID=project)[0] == 0
     assert mutating(emu) == []
+
+
+def test_tags_from_the_template_are_set_and_others_left_alone(fg_emulator, code_zip, layer, tmp_path, capsys) -> None:
+    emu = fg_emulator
+    assert run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer), capsys)[0] == 0
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    urn = f"urn:fss:{emu.region}:{PROJECT}:function:default:taskwatch"
+    api.set_tags(urn, {"cost-center": "ops"})  # set elsewhere (e.g. TMS): not the template's business
+    owned = template_copy(tmp_path, code_zip, layer,
+                          lambda p: p["x-taskwatch"].update(Tags={"app": "taskwatch", "env": "prod"}), "tags.yaml")
+    status, out = run_deploy(emu, "apply", owned, capsys)
+    assert status == 0 and mutating(emu) == ["functiongraph.create_tags"], out
+    assert "update    tags taskwatch: env=prod" in out
+    assert emu.functiongraph.tags("taskwatch") == {"app": "taskwatch", "env": "prod", "cost-center": "ops"}
+    changed = template_copy(tmp_path, code_zip, layer,
+                            lambda p: p["x-taskwatch"].update(Tags={"app": "taskwatch", "env": "test"}), "t2.yaml")
+    assert run_deploy(emu, "apply", changed, capsys)[0] == 0
+    assert mutating(emu) == ["functiongraph.delete_tags", "functiongraph.create_tags"]
+    assert emu.functiongraph.tags("taskwatch")["env"] == "test"
+    assert run_deploy(emu, "apply", changed, capsys)[0] == 0 and mutating(emu) == []
