@@ -137,8 +137,11 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
     actions.append(_tags(d, current.tags if function is not None else {}))
     function_changed = any(a.changes for a in actions if a.kind in {"function", "function code",
                                                                      "function configuration", "max instances"})
-    publish = _publish(d, current if function is not None else Current(None, None, [], []), function_changed,
-                       actions)
+    existing = current if function is not None else Current(None, current.dependency, current.versions, [])
+    publishing = _needs_publish(d, existing, function_changed)
+    pruned = _prune_versions(d, existing, publishing)  # first: FunctionGraph keeps at most 10 versions
+    actions += pruned
+    _publish(d, existing, function_changed, actions)
     actions += _timers(d, current.alias_triggers if function is not None else [],
                        current.triggers if function is not None else [])
     for old in current.predecessors:
@@ -148,9 +151,8 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
                                   "of the replaced function", "delete_old_trigger", {"trigger": trigger}))
         actions.append(Action("delete", "function", name, "replaced (with its versions and aliases)",
                               "delete_old_function", {"function": old["function"]}))
-    actions += _cleanup(d, current if function is not None else Current(None, current.dependency,
-                                                                         current.versions, []),
-                        version_id, publish)
+    gone = {version_name(a.data["version"]) for a in pruned}
+    actions += _cleanup(d, existing, version_id, [v for v in existing.published if version_name(v) not in gone])
     return actions
 
 
@@ -199,7 +201,11 @@ def alias_of(d: Deployment, current: Current) -> dict[str, Any] | None:
     return next((a for a in current.aliases if a.get("name") == d.alias), None)
 
 
-def _publish(d: Deployment, current: Current, function_changed: bool, actions: list[Action]) -> bool:
+def _needs_publish(d: Deployment, current: Current, function_changed: bool) -> bool:
+    return bool(_publish_reasons(d, current, function_changed))
+
+
+def _publish_reasons(d: Deployment, current: Current, function_changed: bool) -> list[str]:
     alias = alias_of(d, current)
     target = None if alias is None else next((v for v in current.published
                                               if version_name(v) == str(alias.get("version"))), None)
@@ -213,6 +219,12 @@ def _publish(d: Deployment, current: Current, function_changed: bool, actions: l
     elif current.function is not None and version_drift(current.function, target):
         drift = ", ".join(version_drift(current.function, target))
         reasons.append(f"latest differs from {target.get('version')} ({drift})")
+    return reasons
+
+
+def _publish(d: Deployment, current: Current, function_changed: bool, actions: list[Action]) -> bool:
+    alias = alias_of(d, current)
+    reasons = _publish_reasons(d, current, function_changed)
     if not reasons:
         actions.append(Action("no change", "function version", f"{d.alias} -> {alias['version']}"))  # type: ignore[index]
         return False
@@ -224,22 +236,23 @@ def _publish(d: Deployment, current: Current, function_changed: bool, actions: l
     return True
 
 
-def _cleanup(d: Deployment, current: Current, version_id: str, publishing: bool) -> list[Action]:
-    """Older function versions and this deployment's dependency versions beyond the newest KeepVersions."""
-    actions: list[Action] = []
+def _prune_versions(d: Deployment, current: Current, publishing: bool) -> list[Action]:
+    """Published function versions beyond the newest KeepVersions (counting the one about to be published);
+    never the alias's, which a rollback or the running timers need."""
     alias = alias_of(d, current)
     published = list(current.published)
     keep_count = d.keep_versions - 1 if publishing else d.keep_versions
-    kept = published[max(0, len(published) - keep_count):] if keep_count > 0 else []
-    kept_names = {version_name(v) for v in kept}
-    if alias is not None and not publishing:
-        kept_names.add(str(alias.get("version")))
-    gone = [v for v in published if version_name(v) not in kept_names]
-    for version in gone:
-        actions.append(Action("delete", "function version", f"{d.func_name}:{version_name(version)}",
-                              f"older than the newest {d.keep_versions}", "delete_function_version",
-                              {"version": version}))
-    remaining = [v for v in published if v not in gone]
+    kept = {version_name(v) for v in published[max(0, len(published) - keep_count):]} if keep_count > 0 else set()
+    if alias is not None:
+        kept.add(str(alias.get("version")))
+    return [Action("delete", "function version", f"{d.func_name}:{version_name(v)}",
+                   f"older than the newest {d.keep_versions}", "delete_function_version", {"version": v})
+            for v in published if version_name(v) not in kept]
+
+
+def _cleanup(d: Deployment, current: Current, version_id: str, remaining: list[dict[str, Any]]) -> list[Action]:
+    """This deployment's dependency versions beyond the newest KeepVersions that nothing kept uses."""
+    actions: list[Action] = []
     if any("depend_version_list" not in v for v in remaining):
         return actions  # which dependency versions the kept versions use is unknown: delete none
     in_use = {version_id} | {dep for v in remaining for dep in v.get("depend_version_list") or []}

@@ -64,6 +64,7 @@ MAX_ENVIRONMENT = 4096
 MAX_VARIABLES = 20
 MAX_USER_EVENT = 2048
 DEFAULT_MAX_INSTANCES = 400
+MAX_VERSIONS = 10
 _FUNC_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,59}$")
 _DEP_NAME = re.compile(r"^[A-Za-z]([A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?$")
 _TRIGGER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -382,7 +383,10 @@ class FunctionGraph(GatewayService):
         key = self._key(params)
         function = self._existing(params)
         published = self._published.setdefault(key, [])
-        name = body.get("version") or f"v{len(published) + 1}"
+        # "Publishing a Function Version": at most 10 versions; no name given: the time as yyyymmdd-HHMMSS
+        if len(published) >= MAX_VERSIONS:
+            raise _bad(f"a function can have at most {MAX_VERSIONS} versions")
+        name = body.get("version") or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         if not isinstance(name, str) or not _VERSION_NAME.match(name) or name == "latest":
             raise _bad("version: 1-42 letters, digits, . _ -, starting with a letter or digit, not 'latest'")
         if any(v["version"] == name for v in published):
