@@ -15,6 +15,7 @@ import pytest
 from huaweicloudsdkfunctiongraph.v2 import (
     CreateFunctionRequest,
     CreateFunctionRequestBody,
+    DeleteVersionAliasRequest,
     FuncCode,
     UpdateFunctionConfigRequest,
     UpdateFunctionConfigRequestBody,
@@ -249,3 +250,30 @@ def test_tags_from_the_template_are_set_and_others_left_alone(fg_emulator, code_
     assert mutating(emu) == ["functiongraph.delete_tags", "functiongraph.create_tags"]
     assert emu.functiongraph.tags("taskwatch")["env"] == "test"
     assert run_deploy(emu, "apply", changed, capsys)[0] == 0 and mutating(emu) == []
+
+
+def test_timers_an_earlier_deploy_bound_to_latest_move_to_the_alias_without_a_gap(fg_emulator, code_zip, layer,
+                                                                                   tmp_path, capsys) -> None:
+    emu = fg_emulator
+    template = template_copy(tmp_path, code_zip, layer)
+    assert run_deploy(emu, "apply", template, capsys)[0] == 0
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    urn = f"urn:fss:{emu.region}:{PROJECT}:function:default:taskwatch"
+    for trigger in api.triggers(f"{urn}:live"):  # what an earlier deploy left: timers on latest, no alias
+        api.delete_trigger(f"{urn}:live", "TIMER", trigger["trigger_id"])
+    api.client.delete_version_alias(DeleteVersionAliasRequest(function_urn=urn, alias_name="live"))
+    api.create_timer(urn, "every-5-minutes", "Rate", "5m", "{}", True)
+    api.create_timer(urn, "daily-heartbeat", "Cron", "0 0 9 * * ?", '{"heartbeat":"20h"}', True)
+
+    status, out = run_deploy(emu, "apply", template, capsys)
+    assert status == 0, out
+    calls = mutating(emu)
+    assert calls.index("functiongraph.create_version_alias") < calls.index("functiongraph.create_function_trigger")
+    creates = [i for i, c in enumerate(calls) if c == "functiongraph.create_function_trigger"]
+    deletes = [i for i, c in enumerate(calls) if c == "functiongraph.delete_function_trigger"]
+    assert len(creates) == 2 and len(deletes) == 2 and max(creates) < min(deletes)
+    assert "delete    timer trigger latest every-5-minutes: bound to latest; timers fire through alias live" in out
+    assert emu.functiongraph.triggers("taskwatch") == []
+    assert _names(emu.functiongraph.triggers("taskwatch", qualifier="live")) == ["daily-heartbeat",
+                                                                                 "every-5-minutes"]
+    assert run_deploy(emu, "apply", template, capsys)[0] == 0 and mutating(emu) == []
