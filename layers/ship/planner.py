@@ -11,8 +11,13 @@ which no known attack gives. Without a match, a version is created.
 Function code: FunctionGraph's digest is the SHA-512 of the code zip, compared with the local zip's; the code
 is also updated when the attached dependency versions differ. Configuration: handler, runtime, memory,
 timeout, description, plain variables, encrypted variables (through their keyed fingerprint, redact.py),
-agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the API cannot edit them),
-Enabled toggles it in place, and timers not in the template are deleted.
+agency, LTS log, enterprise project. Then: max instances, async invocation, tags, a new version when the
+function changed (or the alias lags behind latest) with the alias moved to it. Timers are bound to the alias:
+by name; a schedule or payload change creates the replacement under the timer's other name (<name> / <name>-r)
+before the old trigger is deleted (the API cannot edit them), Enabled toggles in place, and timers not in the
+template, or still on latest, are deleted after every create. A new FuncName/Package is a "replace": the old
+function's timers and the old function go last. Old function and dependency versions beyond KeepVersions are
+deleted (versions first: FunctionGraph keeps at most 10).
 """
 
 from __future__ import annotations
