@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults soak bench layer package plan deploy clean lock audit doctor
+.PHONY: venv run test lint faults soak bench layer package plan deploy clean lock audit doctor terraform
 
 ## Installs exactly the locked files: every one is checked against its sha256 in requirements-dev.txt.
 venv: $(STAMP)
@@ -69,6 +69,10 @@ package: venv
 ## What a deploy of template.yaml would change (changes nothing).
 plan: venv layer package
 	$(PY) layers/deploy.py plan
+
+## layers/terraform/*.tf (huaweicloud provider; Terraform and RFS) rewritten from template.yaml.
+terraform: venv
+	$(PY) layers/terraform_gen.py
 
 ## Apply template.yaml with the FunctionGraph SDK (credentials: CLOUD_SDK_AK / CLOUD_SDK_SK).
 deploy: venv layer package
