@@ -70,9 +70,10 @@ package: venv
 plan: venv layer package
 	$(PY) layers/deploy.py plan
 
-## layers/terraform/*.tf (huaweicloud provider; Terraform and RFS) rewritten from template.yaml.
+## layers/terraform/*.tf (huaweicloud provider) rewritten from template.yaml, and build/terraform/taskwatch-terraform.zip
+## for an RFS stack with the object keys to upload the code and layer zips under (layers/terraform/README.md).
 terraform: venv
-	$(PY) layers/terraform_gen.py
+	$(PY) layers/terraform_gen.py --rfs
 
 ## Apply template.yaml with the FunctionGraph SDK (credentials: CLOUD_SDK_AK / CLOUD_SDK_SK).
 deploy: venv layer package

@@ -28,6 +28,7 @@ from .alarm import ErrorAlarm, wanted_rule
 from .hcl import Block, Comment, Expr, Template, assignments, document, value
 from .planner import DEPLOY_PREFIX
 from .template import Deployment, load, load_raw
+from .zipfile_det import ZipReport, sha256_file, write_zip
 
 TERRAFORM = paths.LAYERS / "terraform"
 PROVIDER_ARGUMENTS = TERRAFORM / "provider-arguments.json"
@@ -374,6 +375,25 @@ def check(template: Path = paths.TEMPLATE, folder: Path = TERRAFORM) -> list[str
     """The generated files that differ from the committed ones (names), empty when in step."""
     return [name for name, text in generate(template).items()
             if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
+
+
+RFS_ZIP = paths.BUILD / "terraform" / "taskwatch-terraform.zip"
+RFS_MAX_BYTES = 1024 * 1024  # RFS: a template zip holds at most 1 MB (packed and unpacked) and 100 files
+RFS_MAX_FILES = 100
+
+
+def rfs_package(folder: Path = TERRAFORM, destination: Path = RFS_ZIP) -> ZipReport:
+    """The .tf files as one zip for an RFS stack (only .tf: RFS refuses .tfvars, and needs nothing else)."""
+    entries = [(path.name, path) for path in sorted(folder.glob("*.tf"))]
+    report = write_zip(destination, entries)
+    if report.size > RFS_MAX_BYTES or report.unzipped > RFS_MAX_BYTES or report.files > RFS_MAX_FILES:
+        raise GenerationError(f"{report.describe()}: over RFS's template limits (1 MB, 100 files)")
+    return report
+
+
+def object_key(zip_path: Path) -> str:
+    """The state-bucket key the .tf files give a zip (content-addressed, as deploy names large layers)."""
+    return f"{DEPLOY_PREFIX}{zip_path.stem}-{sha256_file(zip_path)[:16]}.zip"
 
 
 def write(template: Path = paths.TEMPLATE, folder: Path = TERRAFORM) -> list[Path]:

@@ -5,10 +5,12 @@ provider version is the one read, and every reference resolves. Each check is al
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ship import terraform
 
 from .conftest import TERRAFORM
 from .hclcheck import check_arguments, check_references, parse_text, resources
@@ -117,12 +119,14 @@ def test_the_reference_check_catches(files, record, old: str, new: str, expected
     assert expected in check_references(_with_main(files, _edit(old, new)), record)
 
 
-def test_rfs_can_take_the_folder_as_a_template(tmp_path: Path) -> None:
-    """RFS (template_uri / local upload): .tf or .tf.json files, a zip of at most 100 files and 1 MB, no
-    .tfvars, UTF-8; no backend, provisioner or cloud configuration."""
-    names = sorted(path.name for path in TERRAFORM.iterdir() if path.suffix in {".tf", ".tfvars", ".json"})
-    assert [name for name in names if name.endswith(".tfvars")] == []
-    texts = [(TERRAFORM / name).read_text(encoding="utf-8") for name in names if name.endswith(".tf")]
-    assert sum(len(text.encode("utf-8")) for text in texts) < 1024 * 1024 and len(texts) < 100
+def test_rfs_can_take_the_package_as_a_template(tmp_path: Path) -> None:
+    """RFS (local upload or template_uri): a zip of .tf files, at most 100 files and 1 MB, no .tfvars, UTF-8;
+    no backend, provisioner or cloud configuration."""
+    report = terraform.rfs_package(TERRAFORM, tmp_path / "stack.zip")
+    with zipfile.ZipFile(report.path) as archive:
+        names = archive.namelist()
+        texts = [archive.read(name).decode("utf-8") for name in names]
+    assert names == sorted(path.name for path in TERRAFORM.glob("*.tf")) == sorted(terraform.FILES)
+    assert report.size < terraform.RFS_MAX_BYTES and report.unzipped < terraform.RFS_MAX_BYTES
     for text in texts:
         assert not re.search(r"^\s*(backend|cloud|provisioner)\b", text, re.MULTILINE)

@@ -6,6 +6,7 @@ files' expressions evaluated for the same operator's Terraform variables. And th
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -68,6 +69,15 @@ def test_the_layer_and_code_are_the_templates(files, deployment) -> None:
     for name, want in (("code_zip", d.code_zip), ("layer_zip", d.layer_zip)):
         default = re.search(r'("\$\{path\.module\}/[^"]+")', local[name]).group(1)
         assert Path(evaluate(default, bindings())).resolve() == want
+
+
+def test_the_keys_printed_for_rfs_are_the_keys_terraform_uploads_under(files, tmp_path) -> None:
+    zip_path = tmp_path / "taskwatch-code.zip"
+    zip_path.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    upload = _resource(files, "huaweicloud_obs_bucket_object", "code")
+    assert evaluate(upload["key"], {"substr(filesha256(local.code_zip), 0, 16)": digest[:16]}) == \
+        terraform.object_key(zip_path) == f"taskwatch/deploy/taskwatch-code-{digest[:16]}.zip"
 
 
 def test_the_timers_are_the_templates(files, deployment) -> None:
