@@ -155,7 +155,8 @@ def _variable(name: str, kind: str, description: str, default: Any = ..., sensit
 
 
 def _pattern(variable: str, pattern: re.Pattern[str], what: str) -> tuple[str, str]:
-    return (f"can(regex({json.dumps(pattern.pattern)}, var.{variable}))", f"{variable}: {what}.")
+    # Terraform before 1.2 wants an error message that starts with a capital and ends with a period.
+    return (f"can(regex({json.dumps(pattern.pattern)}, var.{variable}))", f"Variable {variable}: {what}.")
 
 
 def _variables(d: Deployment) -> list[Block]:
@@ -176,7 +177,7 @@ def _variables(d: Deployment) -> list[Block]:
         _variable("region", "string", "Region to deploy to and to watch; empty means the provider's region "
                   "(the template's Region).", "",
                   validation=('var.region == "" || can(regex(' + json.dumps(policy._REGION.pattern)
-                              + ", var.region))", "region: a region name such as cn-north-4, or empty.")),
+                              + ", var.region))", "Variable region: a region name such as cn-north-4, or empty.")),
         _variable("account_id", "string", "Account (domain) ID: the SMN resource in the agency's policy names "
                   "the topic's account (deploy: TASKWATCH_DEPLOY_ACCOUNT_ID).",
                   validation=_pattern("account_id", policy._ACCOUNT, "the account ID (IAM: My Credentials)")),

@@ -7,7 +7,7 @@ variable "topic_name" {
 
   validation {
     condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$", var.topic_name))
-    error_message = "topic_name: letters, digits, _ and -, up to 255."
+    error_message = "Variable topic_name: letters, digits, _ and -, up to 255."
   }
 }
 
@@ -17,7 +17,7 @@ variable "state_bucket" {
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket))
-    error_message = "state_bucket: an OBS bucket name."
+    error_message = "Variable state_bucket: an OBS bucket name."
   }
 }
 
@@ -34,7 +34,7 @@ variable "region" {
 
   validation {
     condition     = var.region == "" || can(regex("^[a-z0-9]+(-[a-z0-9]+)+$", var.region))
-    error_message = "region: a region name such as cn-north-4, or empty."
+    error_message = "Variable region: a region name such as cn-north-4, or empty."
   }
 }
 
@@ -44,7 +44,7 @@ variable "account_id" {
 
   validation {
     condition     = can(regex("^[A-Za-z0-9]{8,64}$", var.account_id))
-    error_message = "account_id: the account ID (IAM: My Credentials)."
+    error_message = "Variable account_id: the account ID (IAM: My Credentials)."
   }
 }
 

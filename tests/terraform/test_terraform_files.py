@@ -13,7 +13,7 @@ import pytest
 from ship import terraform
 
 from .conftest import TERRAFORM
-from .hclcheck import check_arguments, check_references, parse_text, resources
+from .hclcheck import blocks, check_arguments, check_references, parse_text, resources
 
 MAIN = (TERRAFORM / "main.tf").read_text(encoding="utf-8")
 RESOURCE_TYPES = {"huaweicloud_fgs_function", "huaweicloud_fgs_dependency_version",
@@ -130,3 +130,10 @@ def test_rfs_can_take_the_package_as_a_template(tmp_path: Path) -> None:
     assert report.size < terraform.RFS_MAX_BYTES and report.unzipped < terraform.RFS_MAX_BYTES
     for text in texts:
         assert not re.search(r"^\s*(backend|cloud|provisioner)\b", text, re.MULTILINE)
+
+
+def test_the_readme_lists_every_variable_and_the_recorded_version(files, record) -> None:
+    text = (TERRAFORM / "README.md").read_text(encoding="utf-8")
+    variables = [labels[0] for labels, _ in blocks(files, "variable")]
+    assert [name for name in variables if f"`{name}`" not in text] == []
+    assert f"({record['provider']['version']})" in text and f"at tag v{record['provider']['version']}" in text
