@@ -49,10 +49,21 @@ class Comment:
     text: str
 
 
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quoted(text: str) -> str:
+    """A quoted HCL string with HCL's escapes only (\\n \\r \\t \\" \\\\ and \\uNNNN for other controls)."""
+    return '"' + "".join(_ESCAPES.get(ch) or (f"\\u{ord(ch):04x}" if ord(ch) < 0x20 or ord(ch) == 0x7f else ch)
+                         for ch in text) + '"'
+
+
 def string(text: str) -> str:
-    """A quoted HCL string literal: escapes, and ${ / %{ doubled so nothing is interpolated."""
-    quoted = json.dumps(text, ensure_ascii=False)
-    return quoted.replace("${", "$${").replace("%{", "%%{")
+    """A quoted HCL string literal: escapes, and ${ / %{ doubled so nothing is interpolated. Text that already
+    holds $${ or %%{ is refused: its escaped form ($$${) is read differently by different HCL parsers."""
+    if "$${" in text or "%%{" in text:
+        raise ValueError(f"{text!r}: '$${{' or '%%{{' has no escaped form every HCL parser reads alike")
+    return quoted(text).replace("${", "$${").replace("%{", "%%{")
 
 
 def value(item: Any, indent: int = 0) -> str:
@@ -60,7 +71,7 @@ def value(item: Any, indent: int = 0) -> str:
     if isinstance(item, Expr):
         return item.text
     if isinstance(item, Template):
-        return json.dumps(item.text, ensure_ascii=False)
+        return quoted(item.text)
     if isinstance(item, bool):
         return "true" if item else "false"
     if item is None:
