@@ -24,17 +24,20 @@ from pathlib import Path
 from typing import Any
 
 RESOURCES = ("fgs_function", "fgs_dependency_version", "fgs_function_trigger", "identity_agency", "identity_role",
-             "smn_topic", "obs_bucket", "obs_bucket_object", "ces_alarmrule")
+             "smn_topic", "obs_bucket", "obs_bucket_object", "ces_alarmrule",
+             "fgs_async_invoke_configuration")  # not used yet: recorded for the template's async invocation settings
 OUTPUT = Path(__file__).resolve().parent / "provider-arguments.json"
 _ARGUMENT = re.compile(r"^\* `([\w-]+)` - \((Required|Optional)(?:, ([^,)]+))?")
-_SECTION = re.compile(r"^[Tt]he `([\w-]+)` (?:block|object|structure)(?: supports| is documented)")
+_SECTION = re.compile(r"^[Tt]he ((?:`[\w-]+`(?:,? and (?:the )?|, )?)+) ?(?:block|object|structure)s?"
+                      r"(?: supports?| is documented)")
+_SECTION_LIKE = re.compile(r"^[Tt]he `.*\bsupports?\b")
 _ANCHOR = re.compile(r'^<a name="([^"]+)"></a>')
 _LINK = re.compile(r"\]\(#([^)]+)\)")
 
 
 @dataclass
 class Section:
-    name: str
+    names: tuple[str, ...]  # "The `on_success` and the `on_failure` blocks support:" names two
     anchor: str | None
     arguments: dict[str, dict[str, Any]] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # argument -> anchor it links to
@@ -53,7 +56,7 @@ def between(text: str, start: str, stops: tuple[str, ...]) -> list[str]:
 
 def sections(lines: list[str]) -> list[Section]:
     """The top-level argument list (name "") and every "The `x` block supports:" section after it."""
-    found = [Section("", None)]
+    found = [Section(("",), None)]
     anchor = None
     current: str | None = None
     for line in lines:
@@ -61,9 +64,11 @@ def sections(lines: list[str]) -> list[Section]:
             anchor = match.group(1)
             continue
         if match := _SECTION.match(line):
-            found.append(Section(match.group(1), anchor))
+            found.append(Section(tuple(re.findall(r"`([\w-]+)`", match.group(1))), anchor))
             anchor, current = None, None
             continue
+        if _SECTION_LIKE.match(line):
+            raise SystemExit(f"a block heading this reader does not know: {line!r}")
         if match := _ARGUMENT.match(line):
             name, kind, kind_type = match.groups()
             found[-1].arguments[name] = {"required": kind == "Required", "type": (kind_type or "").strip()}
@@ -82,13 +87,14 @@ def tree(found: list[Section]) -> dict[str, Any]:
     by_anchor = {s.anchor: s for s in found[1:] if s.anchor}
     by_name: dict[str, Section] = {}
     for section in found[1:]:
-        by_name.setdefault(section.name, section)
+        for name in section.names:
+            by_name.setdefault(name, section)
 
     def build(section: Section, seen: frozenset[str]) -> dict[str, Any]:
         arguments, blocks = {}, {}
         for name, spec in section.arguments.items():
             nested = by_anchor.get(section.links.get(name, "")) or by_name.get(name)
-            if nested is not None and nested.name == name and name not in seen and \
+            if nested is not None and name in nested.names and name not in seen and \
                     spec["type"].lower() in {"list", "set", "map", ""}:
                 blocks[name] = {"required": spec["required"], **build(nested, seen | {name})}
             else:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 
+import pytest
+
 from .conftest import TERRAFORM
 
 _spec = importlib.util.spec_from_file_location("provider_docs", TERRAFORM / "provider_docs.py")
@@ -81,3 +83,28 @@ def test_arguments_and_nested_blocks_are_read_with_required_and_type() -> None:
 def test_only_top_level_attributes_are_exported() -> None:
     lines = provider_docs.between(PAGE, "## Attribute Reference", ("## Timeouts", "## Import"))
     assert provider_docs.attributes(lines) == ["id", "status"]
+
+
+SHARED = """* `on_success` - (Optional, List) Where to go on success.
+  The [object](#destination_config) structure is documented below.
+
+* `on_failure` - (Optional, List) Where to go on failure.
+  The [object](#destination_config) structure is documented below.
+
+<a name="destination_config"></a>
+The `on_success` and the `on_failure` blocks support:
+
+* `destination` - (Required, String) The object type.
+"""
+
+
+def test_a_section_shared_by_two_blocks_belongs_to_both() -> None:
+    tree = provider_docs.tree(provider_docs.sections(SHARED.splitlines()))
+    assert tree["arguments"] == {}
+    for name in ("on_success", "on_failure"):
+        assert tree["blocks"][name]["arguments"] == {"destination": {"required": True, "type": "String"}}
+
+
+def test_a_block_heading_it_does_not_know_stops_the_reading() -> None:
+    with pytest.raises(SystemExit, match="does not know"):
+        provider_docs.sections(["* `a` - (Optional, List) x.", "", "The `a` thing supports these:"])
