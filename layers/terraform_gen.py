@@ -1,8 +1,9 @@
-"""`make terraform`: write layers/terraform/*.tf from template.yaml (ship/terraform.py); --check only compares.
+"""`make terraform`: write layers/terraform/*.tf (Terraform) and layers/terraform/rfs/*.tf (Resource Formation
+Service) from template.yaml (ship/terraform.py); --check only compares.
 
     python layers/terraform_gen.py           # rewrite the files
     python layers/terraform_gen.py --check   # exit 1 naming the files that differ from what would be written
-    python layers/terraform_gen.py --rfs     # also: build/terraform/taskwatch-terraform.zip for an RFS stack,
+    python layers/terraform_gen.py --rfs     # also: build/terraform/taskwatch-terraform.zip (rfs/) for a stack,
                                              # and the object keys to upload the code and layer zips under
 """
 

@@ -33,6 +33,11 @@ from .zipfile_det import ZipReport, sha256_file, write_zip
 TERRAFORM = paths.LAYERS / "terraform"
 PROVIDER_ARGUMENTS = TERRAFORM / "provider-arguments.json"
 FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
+# Two targets: Terraform itself (uploads the local zips), and RFS, which refuses huaweicloud_obs_bucket_object
+# and the file functions (filesha256, filemd5, ...) and takes the provider from its own source address
+# ("Template Constraints and Limitations", "Supported Provider Versions"): the zips are in OBS beforehand.
+TARGETS = {"terraform": TERRAFORM, "rfs": TERRAFORM / "rfs"}
+PROVIDER_SOURCES = {"terraform": "huaweicloud/huaweicloud", "rfs": "huawei.com/provider/huaweicloud"}
 FUNCTIONGRAPH_AGENCY_DOMAIN = "op_svc_cff"  # IAM: the delegated party of a FunctionGraph cloud-service agency
 ROLE_NAMES = {"regional": "taskwatch-regional", "global": "taskwatch-obs-global", "project": "taskwatch-obs-project"}
 
@@ -113,8 +118,9 @@ def _no_sentinel_left(text: str) -> None:
                                   "(e.g. the topic URN's project) - map it in ship/terraform.py")
 
 
-def generate(template: Path = paths.TEMPLATE) -> dict[str, str]:
-    """The Terraform files (name -> text) for the template."""
+def generate(template: Path = paths.TEMPLATE, target: str = "terraform") -> dict[str, str]:
+    """The Terraform files (name -> text) for the template, for Terraform itself or for RFS."""
+    rfs = target == "rfs"
     d = deployment(template)
     unmapped = sorted({f.name for f in dataclasses.fields(d)} - set(MAPPED))
     if unmapped:
@@ -122,18 +128,22 @@ def generate(template: Path = paths.TEMPLATE) -> dict[str, str]:
     version = json.loads(PROVIDER_ARGUMENTS.read_text(encoding="utf-8"))["provider"]["version"]
     header = (f"Generated from {template.name} by layers/terraform_gen.py (`make terraform`): do not edit by hand.\n"
               "Provider arguments checked against layers/terraform/provider-arguments.json (tests/terraform).")
+    if rfs:
+        header += "\nFor Resource Formation Service: the zips go into the state bucket first (layers/terraform/README.md)."
     return {
-        "versions.tf": document(header, _versions(version)),
-        "variables.tf": document(header, _variables(d)),
-        "main.tf": document(header, _main(d)),
+        "versions.tf": document(header, _versions(version, rfs)),
+        "variables.tf": document(header, _variables(d, rfs)),
+        "main.tf": document(header, _main(d, rfs)),
         "outputs.tf": document(header, _outputs(d)),
     }
 
 
 # ---- the files ----------------------------------------------------------------------------------------------
-def _versions(version: str) -> list[Block]:
-    providers = Block("required_providers").set("huaweicloud", {"source": "huaweicloud/huaweicloud",
-                                                                "version": version})
+def _versions(version: str, rfs: bool) -> list[Block]:
+    # RFS picks the newest provider it offers within the constraint (its docs advise >=); Terraform gets
+    # exactly the version whose documented arguments the tests check against.
+    providers = Block("required_providers").set("huaweicloud", {
+        "source": PROVIDER_SOURCES["rfs" if rfs else "terraform"], "version": f">= {version}" if rfs else version})
     terraform = Block("terraform").add(providers)
     provider = Block("provider", ("huaweicloud",)).add(Comment(
         "Empty region: the provider's own (HW_REGION_NAME), as the template's empty Region means the topic's."))
@@ -159,7 +169,7 @@ def _pattern(variable: str, pattern: re.Pattern[str], what: str) -> tuple[str, s
     return (f"can(regex({json.dumps(pattern.pattern)}, var.{variable}))", f"Variable {variable}: {what}.")
 
 
-def _variables(d: Deployment) -> list[Block]:
+def _variables(d: Deployment, rfs: bool) -> list[Block]:
     alarm = ErrorAlarm.from_template(d.error_alarm)
     unknown_log = sorted(set(d.log) - {"Enabled", "GroupId", "StreamId"})
     if unknown_log:
@@ -172,8 +182,8 @@ def _variables(d: Deployment) -> list[Block]:
         _variable("state_bucket", "string", "OBS bucket for the state object and the uploaded zips (the "
                   "template's StateBucket).", validation=_pattern("state_bucket", policy._BUCKET,
                                                                   "an OBS bucket name")),
-        _variable("create_state_bucket", "bool", "Create the state bucket (false: it exists already, e.g. "
-                  "because the zips were uploaded into it for RFS).", True),
+        None if rfs else _variable("create_state_bucket", "bool", "Create the state bucket (false: it exists "
+                                   "already).", True),
         _variable("region", "string", "Region to deploy to and to watch; empty means the provider's region "
                   "(the template's Region).", "",
                   validation=('var.region == "" || can(regex(' + json.dumps(policy._REGION.pattern)
@@ -181,14 +191,15 @@ def _variables(d: Deployment) -> list[Block]:
         _variable("account_id", "string", "Account (domain) ID: the SMN resource in the agency's policy names "
                   "the topic's account (deploy: TASKWATCH_DEPLOY_ACCOUNT_ID).",
                   validation=_pattern("account_id", policy._ACCOUNT, "the account ID (IAM: My Credentials)")),
-        _variable("code_zip", "string", "Local code zip (`make package`); empty: "
-                  f"{_relative(d.code_zip, here)} next to this module.", ""),
-        _variable("layer_zip", "string", "Local dependency layer zip (`make layer`); empty: "
-                  f"{_relative(d.layer_zip, here)} next to this module.", ""),
-        _variable("code_object", "string", "Key of the code zip already in the state bucket (RFS, which has no "
-                  "local files); empty: upload code_zip.", ""),
-        _variable("layer_object", "string", "Key of the layer zip already in the state bucket (RFS); empty: "
-                  "upload layer_zip.", ""),
+        *(_objects() if rfs else [
+            _variable("code_zip", "string", "Local code zip (`make package`); empty: "
+                      f"{_relative(d.code_zip, here)} next to this module.", ""),
+            _variable("layer_zip", "string", "Local dependency layer zip (`make layer`); empty: "
+                      f"{_relative(d.layer_zip, here)} next to this module.", ""),
+            _variable("code_object", "string", "Key of the code zip already in the state bucket; empty: upload "
+                      "code_zip.", ""),
+            _variable("layer_object", "string", "Key of the layer zip already in the state bucket; empty: upload "
+                      "layer_zip.", "")]),
         _variable("encrypted_variables", "map(string)", "Encrypted environment variables (the template's "
                   "x-taskwatch.EncryptedVariables, by value).", {}, sensitive=True),
         _variable("agency_name", "string", "Agency the function runs with (x-taskwatch.Agency).", d.agency or ""),
@@ -219,28 +230,41 @@ def _variables(d: Deployment) -> list[Block]:
             _variable("alarm_level", "number", "Severity 1-4 (Level).", alarm.level),
             _variable("alarm_enabled", "bool", "Whether the rule is enabled (Enabled).", alarm.enabled),
         ]
-    return blocks
+    return [block for block in blocks if block is not None]
 
 
-def _main(d: Deployment) -> list[Block]:
+def _objects() -> list[Block]:
+    """RFS: the keys of the zips uploaded beforehand (`make terraform` prints them), under the deploy prefix."""
+    pattern = f"^{re.escape(DEPLOY_PREFIX)}[A-Za-z0-9._-]+\\.zip$"
+    return [_variable(name, "string", f"Key of the {what} zip in the state bucket (`make terraform` prints it).",
+                      validation=(f"can(regex({json.dumps(pattern)}, var.{name}))",
+                                  f"Variable {name}: a key under {DEPLOY_PREFIX} ending in .zip."))
+            for name, what in (("code_object", "code"), ("layer_object", "dependency layer"))]
+
+
+def _main(d: Deployment, rfs: bool) -> list[Block]:
     code_rel, layer_rel = _relative(d.code_zip, TERRAFORM), _relative(d.layer_zip, TERRAFORM)
-    locals_ = (Block("locals")
-               .set("region", Expr('var.region != "" ? var.region : huaweicloud_smn_topic.alerts.region'))
-               .set("code_zip", Expr(f'var.code_zip != "" ? var.code_zip : "${{path.module}}/{code_rel}"'))
-               .set("layer_zip", Expr(f'var.layer_zip != "" ? var.layer_zip : "${{path.module}}/{layer_rel}"'))
-               .set("code_object", Expr("coalesce(var.code_object, one(huaweicloud_obs_bucket_object.code[*].key))"))
-               .set("layer_object",
-                    Expr("coalesce(var.layer_object, one(huaweicloud_obs_bucket_object.layer[*].key))"))
-               .set("obs_host", Template("${var.state_bucket}.obs.${local.region}.myhuaweicloud.com")))
+    locals_ = Block("locals").set("region",
+                                  Expr('var.region != "" ? var.region : huaweicloud_smn_topic.alerts.region'))
+    if rfs:
+        locals_.set("code_object", Expr("var.code_object")).set("layer_object", Expr("var.layer_object"))
+    else:
+        (locals_
+         .set("code_zip", Expr(f'var.code_zip != "" ? var.code_zip : "${{path.module}}/{code_rel}"'))
+         .set("layer_zip", Expr(f'var.layer_zip != "" ? var.layer_zip : "${{path.module}}/{layer_rel}"'))
+         .set("code_object", Expr("coalesce(var.code_object, one(huaweicloud_obs_bucket_object.code[*].key))"))
+         .set("layer_object", Expr("coalesce(var.layer_object, one(huaweicloud_obs_bucket_object.layer[*].key))")))
+    locals_.set("obs_host", Template("${var.state_bucket}.obs.${local.region}.myhuaweicloud.com"))
     topic = Block("resource", ("huaweicloud_smn_topic", "alerts")).set("name", Expr("var.topic_name")) \
         .set("display_name", "taskwatch")
-    bucket = (Block("resource", ("huaweicloud_obs_bucket", "state"))
-              .set("count", Expr("var.create_state_bucket ? 1 : 0"))
-              .set("bucket", Expr("var.state_bucket")).set("acl", "private"))
-    blocks = [locals_, topic, bucket,
-              _upload("code", "local.code_zip", Path(code_rel).stem, "var.code_object"),
-              _upload("layer", "local.layer_zip", Path(layer_rel).stem, "var.layer_object"),
-              Block("resource", ("huaweicloud_fgs_dependency_version", "layer"))
+    blocks = [locals_, topic]
+    if not rfs:
+        blocks += [Block("resource", ("huaweicloud_obs_bucket", "state"))
+                   .set("count", Expr("var.create_state_bucket ? 1 : 0"))
+                   .set("bucket", Expr("var.state_bucket")).set("acl", "private"),
+                   _upload("code", "local.code_zip", Path(code_rel).stem, "var.code_object"),
+                   _upload("layer", "local.layer_zip", Path(layer_rel).stem, "var.layer_object")]
+    blocks += [Block("resource", ("huaweicloud_fgs_dependency_version", "layer"))
               .set("name", Expr("var.layer_name")).set("runtime", d.runtime)
               .set("link", Template("https://${local.obs_host}/${local.layer_object}"))
               .set("description", Template(f"{d.func_name} layer obs://${{var.state_bucket}}/${{local.layer_object}}"))]
@@ -372,10 +396,15 @@ def _relative(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
 
 
-def check(template: Path = paths.TEMPLATE, folder: Path = TERRAFORM) -> list[str]:
-    """The generated files that differ from the committed ones (names), empty when in step."""
-    return [name for name, text in generate(template).items()
-            if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
+def check(template: Path = paths.TEMPLATE, folders: dict[str, Path] | None = None) -> list[str]:
+    """The generated files that differ from the committed ones (paths under layers/terraform), empty when in
+    step."""
+    stale = []
+    for target, folder in (folders or TARGETS).items():
+        for name, text in generate(template, target).items():
+            if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text:
+                stale.append(f"{target}/{name}" if target != "terraform" else name)
+    return stale
 
 
 RFS_ZIP = paths.BUILD / "terraform" / "taskwatch-terraform.zip"
@@ -383,7 +412,7 @@ RFS_MAX_BYTES = 1024 * 1024  # RFS: a template zip holds at most 1 MB (packed an
 RFS_MAX_FILES = 100
 
 
-def rfs_package(folder: Path = TERRAFORM, destination: Path = RFS_ZIP) -> ZipReport:
+def rfs_package(folder: Path = TARGETS["rfs"], destination: Path = RFS_ZIP) -> ZipReport:
     """The .tf files as one zip for an RFS stack (only .tf: RFS refuses .tfvars, and needs nothing else)."""
     entries = [(path.name, path) for path in sorted(folder.glob("*.tf"))]
     report = write_zip(destination, entries)
@@ -397,9 +426,11 @@ def object_key(zip_path: Path) -> str:
     return f"{DEPLOY_PREFIX}{zip_path.stem}-{sha256_file(zip_path)[:16]}.zip"
 
 
-def write(template: Path = paths.TEMPLATE, folder: Path = TERRAFORM) -> list[Path]:
+def write(template: Path = paths.TEMPLATE, folders: dict[str, Path] | None = None) -> list[Path]:
     written = []
-    for name, text in generate(template).items():
-        (folder / name).write_text(text, encoding="utf-8")
-        written.append(folder / name)
+    for target, folder in (folders or TARGETS).items():
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in generate(template, target).items():
+            (folder / name).write_text(text, encoding="utf-8")
+            written.append(folder / name)
     return written

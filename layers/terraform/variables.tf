@@ -23,7 +23,7 @@ variable "state_bucket" {
 
 variable "create_state_bucket" {
   type        = bool
-  description = "Create the state bucket (false: it exists already, e.g. because the zips were uploaded into it for RFS)."
+  description = "Create the state bucket (false: it exists already)."
   default     = true
 }
 
@@ -62,13 +62,13 @@ variable "layer_zip" {
 
 variable "code_object" {
   type        = string
-  description = "Key of the code zip already in the state bucket (RFS, which has no local files); empty: upload code_zip."
+  description = "Key of the code zip already in the state bucket; empty: upload code_zip."
   default     = ""
 }
 
 variable "layer_object" {
   type        = string
-  description = "Key of the layer zip already in the state bucket (RFS); empty: upload layer_zip."
+  description = "Key of the layer zip already in the state bucket; empty: upload layer_zip."
   default     = ""
 }
 

@@ -28,8 +28,23 @@ BUCKET = "ops-taskwatch-state"
 ACCOUNT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
+TARGETS = ("terraform", "rfs")  # layers/terraform (Terraform) and layers/terraform/rfs (Resource Formation Service)
+FOLDERS = {"terraform": TERRAFORM, "rfs": TERRAFORM / "rfs"}
+
+
+@pytest.fixture(scope="session", params=TARGETS)
+def target(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def files() -> dict[str, dict[str, Any]]:
+def files(target: str) -> dict[str, dict[str, Any]]:
+    """The committed files of one target, parsed (each test using it runs for both targets)."""
+    return parse_folder(FOLDERS[target])
+
+
+@pytest.fixture(scope="session")
+def terraform_files() -> dict[str, dict[str, Any]]:
     return parse_folder(TERRAFORM)
 
 

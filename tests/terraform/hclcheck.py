@@ -262,3 +262,26 @@ def closing(text: str, start: int) -> int:
 
 def _decode(segment: str) -> str:
     return json.loads('"' + segment + '"').replace("$${", "${").replace("%%{", "%{")
+
+
+# ---- Resource Formation Service's template constraints ("Template Constraints and Limitations") -------------
+RFS_PROHIBITED_RESOURCES = {
+    "huaweicloud_vod_watermark_template", "huaweicloud_compute_keypair", "huaweicloud_identity_access_key",
+    "huaweicloud_images_image_v2", "huaweicloud_kps_keypair", "huaweicloud_obs_bucket_object",
+    "huaweicloud_iotda_batchtask", "huaweicloud_cce_chart", "huaweicloud_iotda_batchtask_file",
+    "huaweicloud_cse_microservice"}
+RFS_PROHIBITED_FUNCTIONS = {
+    "abspath", "basename", "dirname", "file", "filebase64", "filebase64sha256", "filebase64sha512", "fileexists",
+    "fileset", "filemd5", "filesha1", "filesha256", "filesha512", "pathexpand", "templatefile"}
+_CALL = re.compile(r"\b([a-z][a-z0-9_]*)\s*\(")
+
+
+def check_rfs(files: Mapping[str, dict[str, Any]]) -> list[str]:
+    """What RFS refuses in a template: some resource types and the file functions."""
+    problems = [f"resource {kind}.{name}: RFS does not allow this type"
+                for kind, name in resources(files) if kind in RFS_PROHIBITED_RESOURCES]
+    for parsed_name, parsed in files.items():
+        for text in expressions(parsed):
+            problems += [f"{parsed_name}: {call}() is not allowed in RFS" for call in _CALL.findall(text)
+                         if call in RFS_PROHIBITED_FUNCTIONS]
+    return problems

@@ -60,18 +60,19 @@ def test_the_function_is_the_templates(files, deployment) -> None:
     assert defaults["encrypted_variables"] == dict(d.encrypted) == {}
 
 
-def test_the_layer_and_code_are_the_templates(files, deployment) -> None:
+def test_the_layer_and_code_are_the_templates(files, terraform_files, deployment) -> None:
     d = deployment
     layer = _resource(files, "huaweicloud_fgs_dependency_version", "layer")
     assert evaluate(layer["runtime"], {}) == d.runtime and layer["name"] == "${var.layer_name}"
     assert _defaults(files)["layer_name"] == d.layer_name
-    (local,) = [content for _, content in blocks(files, "locals")]
+    (local,) = [content for _, content in blocks(terraform_files, "locals")]  # RFS has no local zips
     for name, want in (("code_zip", d.code_zip), ("layer_zip", d.layer_zip)):
         default = re.search(r'("\$\{path\.module\}/[^"]+")', local[name]).group(1)
         assert Path(evaluate(default, bindings())).resolve() == want
 
 
-def test_the_keys_printed_for_rfs_are_the_keys_terraform_uploads_under(files, tmp_path) -> None:
+def test_the_keys_printed_for_rfs_are_the_keys_terraform_uploads_under(terraform_files, tmp_path) -> None:
+    files = terraform_files
     zip_path = tmp_path / "taskwatch-code.zip"
     zip_path.write_bytes(b"PK\x05\x06" + b"\0" * 18)
     digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
@@ -162,16 +163,16 @@ def test_a_template_change_shows_as_drift_and_the_regenerated_files_follow_it(te
         props["x-taskwatch"]["ErrorAlarm"]["Threshold"] = 3
 
     _change(template_copy, edit)
-    assert terraform.check(template_copy) == ["variables.tf", "main.tf"]
-    out = tmp_path / "tf"
-    out.mkdir()
-    terraform.write(template_copy, out)
-    files = parse_folder(out)
-    function = _resource(files, "huaweicloud_fgs_function", "taskwatch")
-    assert function["memory_size"] == 256
-    assert '"TASKWATCH_LOG_LEVEL"' in function["user_data"] and '"DEBUG"' in function["user_data"]
-    defaults = _defaults(files)
-    assert defaults["timers"]["every-5-minutes"]["schedule"] == "10m" and defaults["alarm_threshold"] == 3
+    assert terraform.check(template_copy) == ["variables.tf", "main.tf", "rfs/variables.tf", "rfs/main.tf"]
+    folders = {target: tmp_path / target for target in terraform.TARGETS}
+    terraform.write(template_copy, folders)
+    for folder in folders.values():
+        files = parse_folder(folder)
+        function = _resource(files, "huaweicloud_fgs_function", "taskwatch")
+        assert function["memory_size"] == 256
+        assert '"TASKWATCH_LOG_LEVEL"' in function["user_data"] and '"DEBUG"' in function["user_data"]
+        defaults = _defaults(files)
+        assert defaults["timers"]["every-5-minutes"]["schedule"] == "10m" and defaults["alarm_threshold"] == 3
 
 
 def test_a_parameter_value_terraform_cannot_express_stops_the_generation() -> None:
