@@ -129,7 +129,8 @@ def generate(template: Path = paths.TEMPLATE, target: str = "terraform") -> dict
     header = (f"Generated from {template.name} by layers/terraform_gen.py (`make terraform`): do not edit by hand.\n"
               "Provider arguments checked against layers/terraform/provider-arguments.json (tests/terraform).")
     if rfs:
-        header += "\nFor Resource Formation Service: the zips go into the state bucket first (layers/terraform/README.md)."
+        header += ("\nFor Resource Formation Service: the zips go into the state bucket first "
+                   "(layers/terraform/README.md).")
     return {
         "versions.tf": document(header, _versions(version, rfs)),
         "variables.tf": document(header, _variables(d, rfs)),

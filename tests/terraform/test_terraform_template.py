@@ -18,7 +18,7 @@ from ship import policy, terraform
 from ship.alarm import ErrorAlarm, wanted_rule
 from ship.template import Deployment
 
-from .conftest import ACCOUNT, TOPIC_URN, bindings, operator_environment
+from .conftest import ACCOUNT, TOPIC_URN, bindings
 from .hclcheck import blocks, evaluate, parse_folder, resources
 
 
@@ -183,6 +183,3 @@ def test_a_parameter_value_terraform_cannot_express_stops_the_generation() -> No
     with pytest.raises(terraform.GenerationError, match="cannot express"):
         terraform.hcl_value(f"urn:fss:{terraform.REGION}:{terraform.PROJECT}:function:default:taskwatch")
 
-
-def test_the_operator_environment_fixture_is_the_templates_parameters() -> None:
-    assert set(operator_environment()) >= {"TASKWATCH_DEPLOY_TOPIC_URN", "TASKWATCH_DEPLOY_STATE_BUCKET"}
