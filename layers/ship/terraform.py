@@ -112,7 +112,7 @@ def hcl_tree(item: Any) -> Any:
 
 
 def _no_sentinel_left(text: str) -> None:
-    for fragment in (PROJECT, "tfregion", "sentinel", "SENTINEL"):
+    for fragment in (PROJECT, REGION, TOPIC_NAME, BUCKET, ACCOUNT):
         if fragment in text:
             raise GenerationError(f"{text!r}: a parameter's value is used in a form Terraform cannot express "
                                   "(e.g. the topic URN's project) - map it in ship/terraform.py")
@@ -120,6 +120,8 @@ def _no_sentinel_left(text: str) -> None:
 
 def generate(template: Path = paths.TEMPLATE, target: str = "terraform") -> dict[str, str]:
     """The Terraform files (name -> text) for the template, for Terraform itself or for RFS."""
+    if target not in TARGETS:
+        raise GenerationError(f"target {target!r}: one of {', '.join(TARGETS)}")
     rfs = target == "rfs"
     d = deployment(template)
     unmapped = sorted({f.name for f in dataclasses.fields(d)} - set(MAPPED))
