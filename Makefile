@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults soak bench layer package plan deploy rollback destroy clean lock audit doctor
+.PHONY: venv run test lint faults soak bench layer package plan deploy rollback destroy clean lock audit doctor terraform
 
 ## Installs exactly the locked files: every one is checked against its sha256 in requirements-dev.txt.
 venv: $(STAMP)
@@ -69,6 +69,11 @@ package: venv
 ## What a deploy of template.yaml would change (changes nothing).
 plan: venv layer package
 	$(PY) layers/deploy.py plan
+
+## layers/terraform/*.tf (huaweicloud provider) rewritten from template.yaml, and build/terraform/taskwatch-terraform.zip
+## for an RFS stack with the object keys to upload the code and layer zips under (layers/terraform/README.md).
+terraform: venv
+	$(PY) layers/terraform_gen.py --rfs
 
 ## Apply template.yaml with the FunctionGraph SDK (credentials: CLOUD_SDK_AK / CLOUD_SDK_SK). A plan line
 ## "replace" (new FuncName or Package) is refused unless REPLACE=1: the new function and its timers come first.
