@@ -25,8 +25,9 @@ from typing import Any
 
 from . import paths, policy
 from .alarm import ErrorAlarm, wanted_rule
+from .fgapi import FUNCTION_TYPE
 from .hcl import Block, Comment, Expr, Template, assignments, document, value
-from .planner import DEPLOY_PREFIX
+from .planner import DEPLOY_PREFIX, async_config
 from .template import Deployment, load, load_raw
 from .zipfile_det import ZipReport, sha256_file, write_zip
 
@@ -48,7 +49,9 @@ TOPIC_NAME = "tftopicsentinel"
 TOPIC_URN = f"urn:smn:{REGION}:{PROJECT}:{TOPIC_NAME}"
 BUCKET = "tf-bucket-sentinel"
 ACCOUNT = "TFACCOUNTSENTINEL0"
-PARAMETERS = {"TopicUrn": TOPIC_URN, "StateBucket": BUCKET, "Region": REGION}
+ENTERPRISE_PROJECT = "tfenterpriseprojectsentinel"
+PARAMETERS = {"TopicUrn": TOPIC_URN, "StateBucket": BUCKET, "Region": REGION,
+              "EnterpriseProjectId": ENTERPRISE_PROJECT}
 # Longest first: the topic URN holds the region and the topic name.
 REPLACEMENTS = (
     (TOPIC_URN, "huaweicloud_smn_topic.alerts.topic_urn"),
@@ -56,6 +59,7 @@ REPLACEMENTS = (
     (BUCKET, "var.state_bucket"),
     (TOPIC_NAME, "var.topic_name"),
     (ACCOUNT, "var.account_id"),
+    (ENTERPRISE_PROJECT, "var.enterprise_project_id"),
 )
 # Every field of the model, and where it goes; a new field fails the test until it is mapped here.
 MAPPED = {
@@ -70,6 +74,19 @@ MAPPED = {
     "layer_name": "variable layer_name", "layer_zip": "variable layer_zip default",
     "log": "variables log_enabled, log_group_id, log_stream_id", "timers": "variable timers -> triggers",
     "error_alarm": "variables alarm_* -> ces_alarmrule",
+    "alias": "variable alias_name -> fgs_function.versions[latest].aliases; the triggers' function_urn <urn>:<alias>",
+    "async_retries": "variable async_retry_attempts -> fgs_async_invoke_configuration.max_async_retry_attempts",
+    "async_max_age": "variable async_max_event_age -> fgs_async_invoke_configuration.max_async_event_age_in_seconds",
+    "async_failure_to_topic": "fgs_async_invoke_configuration.on_failure (SMN, the alerts topic) when true",
+    "enterprise_project_id": "variable enterprise_project_id (Parameters.EnterpriseProjectId) -> "
+                             "fgs_function.enterprise_project_id (empty: null)",
+    "tags": "variable tags -> fgs_function.tags",
+}
+# Fields deliberately without a Terraform counterpart, and why; a field must be in exactly one of the two.
+UNMAPPED = {
+    "keep_versions": "deploy's housekeeping of the versions it publishes on each deploy (and the dependency "
+                     "versions and zips it uploaded); Terraform publishes no function version (the alias is on "
+                     "latest) and replaces the dependency version it manages, so there is nothing to prune",
 }
 
 
@@ -112,7 +129,7 @@ def hcl_tree(item: Any) -> Any:
 
 
 def _no_sentinel_left(text: str) -> None:
-    for fragment in (PROJECT, REGION, TOPIC_NAME, BUCKET, ACCOUNT):
+    for fragment in (PROJECT, REGION, TOPIC_NAME, BUCKET, ACCOUNT, ENTERPRISE_PROJECT):
         if fragment in text:
             raise GenerationError(f"{text!r}: a parameter's value is used in a form Terraform cannot express "
                                   "(e.g. the topic URN's project) - map it in ship/terraform.py")
@@ -124,7 +141,7 @@ def generate(template: Path = paths.TEMPLATE, target: str = "terraform") -> dict
         raise GenerationError(f"target {target!r}: one of {', '.join(TARGETS)}")
     rfs = target == "rfs"
     d = deployment(template)
-    unmapped = sorted({f.name for f in dataclasses.fields(d)} - set(MAPPED))
+    unmapped = sorted({f.name for f in dataclasses.fields(d)} - set(MAPPED) - set(UNMAPPED))
     if unmapped:
         raise GenerationError(f"Deployment fields not mapped to Terraform: {', '.join(unmapped)}")
     version = json.loads(PROVIDER_ARGUMENTS.read_text(encoding="utf-8"))["provider"]["version"]
@@ -203,12 +220,28 @@ def _variables(d: Deployment, rfs: bool) -> list[Block]:
                       "code_zip.", ""),
             _variable("layer_object", "string", "Key of the layer zip already in the state bucket; empty: upload "
                       "layer_zip.", "")]),
+        _variable("enterprise_project_id", "string", "Enterprise project of the function "
+                  "(the template's EnterpriseProjectId); empty: none sent, the provider's own if it sets one.",
+                  _parameter_default(d.enterprise_project_id)),
         _variable("encrypted_variables", "map(string)", "Encrypted environment variables (the template's "
                   "x-taskwatch.EncryptedVariables, by value).", {}, sensitive=True),
         _variable("agency_name", "string", "Agency the function runs with (x-taskwatch.Agency).", d.agency or ""),
         _variable("max_instances", "number", "Maximum instances; 1 keeps timer runs from overlapping "
                   "(x-taskwatch.MaxInstances).", d.max_instances),
         _variable("layer_name", "string", "Dependency package name (x-taskwatch.Layer.Name).", d.layer_name),
+        _variable("tags", "map(string)", "Function tags (x-taskwatch.Tags).", dict(d.tags)),
+        _variable("alias_name", "string", "Alias the timers fire through, on the latest version "
+                  "(x-taskwatch.Alias).", d.alias, validation=_pattern("alias_name", _ALIAS,
+                                                                       "a letter first, then letters, digits, _ "
+                                                                       "and -, up to 63")),
+        _variable("async_retry_attempts", "number", "Retries of a failed asynchronous invocation, 0-3 "
+                  "(x-taskwatch.Async.RetryAttempts).", d.async_retries,
+                  validation=("var.async_retry_attempts >= 0 && var.async_retry_attempts <= 3",
+                              "Variable async_retry_attempts: 0 to 3.")),
+        _variable("async_max_event_age", "number", "Seconds an asynchronous event waits at most, 1-86400; keep "
+                  "it at most the shortest timer period (x-taskwatch.Async.MaxEventAge).", d.async_max_age,
+                  validation=("var.async_max_event_age >= 1 && var.async_max_event_age <= 86400",
+                              "Variable async_max_event_age: 1 to 86400.")),
         _variable("log_enabled", "bool", "LTS logging (x-taskwatch.Log.Enabled).", bool(d.log.get("Enabled"))),
         _variable("log_group_id", "string", "LTS group ID (x-taskwatch.Log.GroupId); empty: FunctionGraph's.",
                   str(d.log.get("GroupId") or "")),
@@ -234,6 +267,18 @@ def _variables(d: Deployment, rfs: bool) -> list[Block]:
             _variable("alarm_enabled", "bool", "Whether the rule is enabled (Enabled).", alarm.enabled),
         ]
     return [block for block in blocks if block is not None]
+
+
+_ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")  # the provider's (and the template's) alias name rule
+
+
+def _parameter_default(resolved: str | None) -> str:
+    """A template value that is the parameter's sentinel: the variable defaults to the parameter's Default
+    (empty); a literal in the template is the variable's default."""
+    if resolved in (None, ENTERPRISE_PROJECT):
+        return ""
+    _no_sentinel_left(resolved)  # a part of the parameter has no variable to go into
+    return resolved
 
 
 def _objects() -> list[Block]:
@@ -274,6 +319,7 @@ def _main(d: Deployment, rfs: bool) -> list[Block]:
     if d.agency:
         blocks += _agency(d)
     blocks.append(_function(d))
+    blocks.append(_async(d))
     blocks.append(_timers(d))
     alarm = ErrorAlarm.from_template(d.error_alarm)
     if alarm is not None:
@@ -326,10 +372,37 @@ def _function(d: Deployment) -> Block:
                   Expr("length(var.encrypted_variables) > 0 ? jsonencode(var.encrypted_variables) : null")))
     if d.agency:
         block.set("agency", Expr("huaweicloud_identity_agency.function.name"))
-    return (block.set("max_instance_num", Expr("tostring(var.max_instances)"))
+    alias = Block("versions").add(Comment(
+        "No version is published: the alias is on latest, so it runs what the last apply wrote (README.md)."))
+    alias.set("name", "latest").add(Block("aliases").set("name", Expr("var.alias_name")))
+    return (block.set("functiongraph_version", FUNCTION_TYPE)
+            .set("max_instance_num", Expr("tostring(var.max_instances)"))
+            .set("enterprise_project_id",
+                 Expr('var.enterprise_project_id != "" ? var.enterprise_project_id : null'))
+            .set("tags", Expr("var.tags"))
             .set("enable_lts_log", Expr("var.log_enabled"))
             .set("log_group_id", Expr('var.log_group_id != "" ? var.log_group_id : null'))
-            .set("log_stream_id", Expr('var.log_stream_id != "" ? var.log_stream_id : null')))
+            .set("log_stream_id", Expr('var.log_stream_id != "" ? var.log_stream_id : null'))
+            .add(alias))
+
+
+def _async(d: Deployment) -> Block:
+    """The function's asynchronous invocation settings (its timers invoke asynchronously), as deploy sends
+    them (planner.async_config): on latest, which the alias is on."""
+    wanted = async_config(d)
+    block = (Block("resource", ("huaweicloud_fgs_async_invoke_configuration", "function"))
+             .set("function_urn", Expr(f"huaweicloud_fgs_function.{d.resource}.urn"))
+             .set("max_async_retry_attempts", Expr("var.async_retry_attempts"))
+             .set("max_async_event_age_in_seconds", Expr("var.async_max_event_age")))
+    unknown = sorted(set(wanted) - {"max_async_retry_attempts", "max_async_event_age_in_seconds",
+                                    "destination_config"})
+    if unknown:
+        raise GenerationError(f"async invocation {', '.join(unknown)}: not mapped to Terraform")
+    for kind, destination in (wanted.get("destination_config") or {}).items():
+        param = hcl_tree(json.loads(destination["param"]))
+        block.add(Block(kind).set("destination", destination["destination"])
+                  .set("param", Expr("jsonencode(" + _json_hcl(param, 2) + ")")))
+    return block
 
 
 def _timers(d: Deployment) -> Block:
@@ -337,7 +410,9 @@ def _timers(d: Deployment) -> Block:
              "schedule": Expr("each.value.schedule"), "user_event": Expr("each.value.user_event")}
     return (Block("resource", ("huaweicloud_fgs_function_trigger", "timer"))
             .set("for_each", Expr("var.timers"))
-            .set("function_urn", Expr(f"huaweicloud_fgs_function.{d.resource}.urn")).set("type", "TIMER")
+            .add(Comment("On the alias (the provider sends function_urn as given: the qualified URN)."))
+            .set("function_urn", Template(f"${{huaweicloud_fgs_function.{d.resource}.urn}}:${{var.alias_name}}"))
+            .set("type", "TIMER")
             .set("event_data", Expr("jsonencode(" + _json_hcl(event, 1) + ")"))
             .set("status", Expr('each.value.enabled ? "ACTIVE" : "DISABLED"')))
 
@@ -371,6 +446,8 @@ def _outputs(d: Deployment) -> list[Block]:
     return [
         Block("output", ("function_urn",)).set("description", "The function's URN.")
         .set("value", Expr(f"huaweicloud_fgs_function.{d.resource}.urn")),
+        Block("output", ("alias_urn",)).set("description", "The alias the timers fire through.")
+        .set("value", Template(f"${{huaweicloud_fgs_function.{d.resource}.urn}}:${{var.alias_name}}")),
         Block("output", ("topic_urn",)).set("description", "Subscribe to this topic to receive the alerts.")
         .set("value", Expr("huaweicloud_smn_topic.alerts.topic_urn")),
         Block("output", ("dependency_version",)).set("description", "The layer's dependency version ID.")

@@ -144,17 +144,37 @@ resource "huaweicloud_fgs_function" "taskwatch" {
     "TASKWATCH_STATE_URI"     = "obs://${var.state_bucket}/taskwatch/state.json"
     "TASKWATCH_LOG_LEVEL"     = "INFO"
   })
-  encrypted_user_data = length(var.encrypted_variables) > 0 ? jsonencode(var.encrypted_variables) : null
-  agency              = huaweicloud_identity_agency.function.name
-  max_instance_num    = tostring(var.max_instances)
-  enable_lts_log      = var.log_enabled
-  log_group_id        = var.log_group_id != "" ? var.log_group_id : null
-  log_stream_id       = var.log_stream_id != "" ? var.log_stream_id : null
+  encrypted_user_data   = length(var.encrypted_variables) > 0 ? jsonencode(var.encrypted_variables) : null
+  agency                = huaweicloud_identity_agency.function.name
+  functiongraph_version = "v2"
+  max_instance_num      = tostring(var.max_instances)
+  enterprise_project_id = var.enterprise_project_id != "" ? var.enterprise_project_id : null
+  tags                  = var.tags
+  enable_lts_log        = var.log_enabled
+  log_group_id          = var.log_group_id != "" ? var.log_group_id : null
+  log_stream_id         = var.log_stream_id != "" ? var.log_stream_id : null
+
+  versions {
+    # No version is published: the alias is on latest, so it runs what the last apply wrote (README.md).
+    name = "latest"
+
+    aliases {
+      name = var.alias_name
+    }
+  }
+}
+
+resource "huaweicloud_fgs_async_invoke_configuration" "function" {
+  function_urn                   = huaweicloud_fgs_function.taskwatch.urn
+  max_async_retry_attempts       = var.async_retry_attempts
+  max_async_event_age_in_seconds = var.async_max_event_age
 }
 
 resource "huaweicloud_fgs_function_trigger" "timer" {
-  for_each     = var.timers
-  function_urn = huaweicloud_fgs_function.taskwatch.urn
+  for_each = var.timers
+
+  # On the alias (the provider sends function_urn as given: the qualified URN).
+  function_urn = "${huaweicloud_fgs_function.taskwatch.urn}:${var.alias_name}"
   type         = "TIMER"
   event_data   = jsonencode({
     "name"          = each.key

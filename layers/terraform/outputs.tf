@@ -6,6 +6,11 @@ output "function_urn" {
   value       = huaweicloud_fgs_function.taskwatch.urn
 }
 
+output "alias_urn" {
+  description = "The alias the timers fire through."
+  value       = "${huaweicloud_fgs_function.taskwatch.urn}:${var.alias_name}"
+}
+
 output "topic_urn" {
   description = "Subscribe to this topic to receive the alerts."
   value       = huaweicloud_smn_topic.alerts.topic_urn

@@ -25,7 +25,7 @@ from typing import Any
 
 RESOURCES = ("fgs_function", "fgs_dependency_version", "fgs_function_trigger", "identity_agency", "identity_role",
              "smn_topic", "obs_bucket", "obs_bucket_object", "ces_alarmrule",
-             "fgs_async_invoke_configuration")  # not used yet: recorded for the template's async invocation settings
+             "fgs_async_invoke_configuration")
 OUTPUT = Path(__file__).resolve().parent / "provider-arguments.json"
 _ARGUMENT = re.compile(r"^\* `([\w-]+)` - \((Required|Optional)(?:, ([^,)]+))?")
 _SECTION = re.compile(r"^[Tt]he ((?:`[\w-]+`(?:,? and (?:the )?|, )?)+) ?(?:block|object|structure)s?"

@@ -26,6 +26,7 @@ TOPIC_NAME = "db-task-alerts"
 TOPIC_URN = f"urn:smn:{REGION}:{'a1' * 16}:{TOPIC_NAME}"
 BUCKET = "ops-taskwatch-state"
 ACCOUNT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+ENTERPRISE_PROJECT = "3d5e7f90-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
 
 
 TARGETS = ("terraform", "rfs")  # layers/terraform (Terraform) and layers/terraform/rfs (Resource Formation Service)
@@ -55,7 +56,7 @@ def record() -> dict[str, Any]:
 
 def operator_environment(template: Path = paths.TEMPLATE) -> dict[str, str]:
     """The template's parameters as an operator sets them (Region empty: the topic's region)."""
-    values = {"TopicUrn": TOPIC_URN, "StateBucket": BUCKET, "Region": ""}
+    values = {"TopicUrn": TOPIC_URN, "StateBucket": BUCKET, "Region": "", "EnterpriseProjectId": ENTERPRISE_PROJECT}
     declared = load_raw(template)["Parameters"]
     return {spec["x-env"]: values[name] for name, spec in declared.items()} | \
         {"TASKWATCH_DEPLOY_ACCOUNT_ID": ACCOUNT}
@@ -69,5 +70,6 @@ def deployment() -> Deployment:
 def bindings() -> dict[str, Any]:
     """What Terraform would hold for the same operator: variables and the values resources would report."""
     return {"var.topic_name": TOPIC_NAME, "var.state_bucket": BUCKET, "var.region": "", "var.account_id": ACCOUNT,
+            "var.enterprise_project_id": ENTERPRISE_PROJECT,
             "local.region": REGION, "huaweicloud_smn_topic.alerts.topic_urn": TOPIC_URN,
             "path.module": str(TERRAFORM)}

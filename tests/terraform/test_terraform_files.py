@@ -19,7 +19,7 @@ MAIN = (TERRAFORM / "main.tf").read_text(encoding="utf-8")
 RESOURCE_TYPES = {"huaweicloud_fgs_function", "huaweicloud_fgs_dependency_version",
                   "huaweicloud_fgs_function_trigger", "huaweicloud_identity_agency", "huaweicloud_identity_role",
                   "huaweicloud_smn_topic", "huaweicloud_obs_bucket", "huaweicloud_obs_bucket_object",
-                  "huaweicloud_ces_alarmrule"}
+                  "huaweicloud_ces_alarmrule", "huaweicloud_fgs_async_invoke_configuration"}
 
 
 def _with_main(files: dict[str, Any], text: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -16,10 +17,11 @@ import pytest
 import yaml
 from ship import policy, terraform
 from ship.alarm import ErrorAlarm, wanted_rule
-from ship.template import Deployment
+from ship.planner import async_config
+from ship.template import Deployment, load, load_raw
 
-from .conftest import ACCOUNT, TOPIC_URN, bindings
-from .hclcheck import blocks, evaluate, parse_folder, resources
+from .conftest import ACCOUNT, ENTERPRISE_PROJECT, TOPIC_URN, bindings, operator_environment
+from .hclcheck import blocks, evaluate, parse_folder, parse_text, resources
 
 
 def _resource(files: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
@@ -34,9 +36,19 @@ def test_the_committed_files_are_what_make_terraform_writes() -> None:
     assert terraform.check() == []
 
 
-def test_every_field_of_the_model_is_mapped_to_terraform() -> None:
-    """A field added to the template's model (e.g. tags, an alias) fails here until ship/terraform.py maps it."""
-    assert {field.name for field in dataclasses.fields(Deployment)} == set(terraform.MAPPED)
+def test_every_field_of_the_model_is_mapped_to_terraform_or_says_why_not() -> None:
+    """A field added to the template's model fails here until ship/terraform.py maps it, or lists it as
+    deliberately unmapped with the reason (KeepVersions: deploy's own housekeeping of what it publishes)."""
+    assert {field.name for field in dataclasses.fields(Deployment)} == set(terraform.MAPPED) | set(terraform.UNMAPPED)
+    assert set(terraform.MAPPED) & set(terraform.UNMAPPED) == set()
+    assert set(terraform.UNMAPPED) == {"keep_versions"} and "publishes no function version" in \
+        terraform.UNMAPPED["keep_versions"]
+
+
+def test_a_field_neither_mapped_nor_listed_as_unmapped_stops_the_generation(monkeypatch) -> None:
+    monkeypatch.setattr(terraform, "UNMAPPED", {})
+    with pytest.raises(terraform.GenerationError, match="not mapped to Terraform: keep_versions"):
+        terraform.generate()
 
 
 def test_the_function_is_the_templates(files, deployment) -> None:
@@ -45,7 +57,9 @@ def test_the_function_is_the_templates(files, deployment) -> None:
         "local.obs_host": "h", "local.code_object": "k", "huaweicloud_fgs_dependency_version.layer.version_id": "v",
         "huaweicloud_identity_agency.function.name": "agency",
         "length(var.encrypted_variables) > 0 ? jsonencode(var.encrypted_variables) : null": None,
-        "tostring(var.max_instances)": "max", "var.log_enabled": "log",
+        "tostring(var.max_instances)": "max", "var.log_enabled": "log", "var.tags": dict(d.tags),
+        "var.alias_name": d.alias,
+        'var.enterprise_project_id != "" ? var.enterprise_project_id : null': d.enterprise_project_id,
         'var.log_group_id != "" ? var.log_group_id : null': None,
         'var.log_stream_id != "" ? var.log_stream_id : null': None})
     assert (function["name"], function["app"], function["description"], function["handler"], function["runtime"],
@@ -53,7 +67,13 @@ def test_the_function_is_the_templates(files, deployment) -> None:
         (d.func_name, d.package, d.description, d.handler, d.runtime, d.memory_size, d.timeout)
     assert function["user_data"] == dict(d.variables)  # every variable, with the parameters filled in
     assert function["agency"] == "agency" and function["depend_list"] == ["v"]
+    assert function["functiongraph_version"] == "v2"  # as deploy creates it (max instances need v2)
+    assert function["enterprise_project_id"] == d.enterprise_project_id == ENTERPRISE_PROJECT
+    assert function["tags"] == dict(d.tags) == {"app": "taskwatch"}
+    # The alias on latest: Terraform publishes no version (layers/terraform/README.md).
+    assert function["versions"] == [{"name": "latest", "aliases": [{"name": d.alias}]}]
     defaults = _defaults(files)
+    assert defaults["tags"] == dict(d.tags) and defaults["alias_name"] == d.alias == "live"
     assert defaults["agency_name"] == d.agency and defaults["max_instances"] == d.max_instances
     assert defaults["log_enabled"] == bool(d.log.get("Enabled"))
     assert defaults["log_group_id"] == str(d.log.get("GroupId") or "")
@@ -87,6 +107,8 @@ def test_the_timers_are_the_templates(files, deployment) -> None:
     assert _defaults(files)["timers"] == want
     trigger = _resource(files, "huaweicloud_fgs_function_trigger", "timer")
     assert trigger["for_each"] == "${var.timers}" and evaluate(trigger["type"], {}) == "TIMER"
+    urn = {"huaweicloud_fgs_function.taskwatch.urn": deployment.function_urn, "var.alias_name": deployment.alias}
+    assert evaluate(trigger["function_urn"], urn) == deployment.alias_urn  # bound to the alias, as deploy binds them
     for name, timer in want.items():
         each = {"each.key": name, **{f"each.value.{key}": value for key, value in timer.items()}}
         assert evaluate(trigger["event_data"], each) == {"name": name, **{k: v for k, v in timer.items()
@@ -121,6 +143,66 @@ def test_the_error_alarm_is_the_templates(files, deployment) -> None:
                          "alarm_level": want["level"]}
     assert got["alarm_actions"] == got["ok_actions"] == rule["alarm_notifications"] == rule["ok_notifications"]
     assert rule["alarm_notifications"][0]["notification_list"] == [TOPIC_URN]
+
+
+def test_the_async_invocation_is_the_templates(files, deployment) -> None:
+    d = deployment
+    wanted = async_config(d)
+    assert "destination_config" not in wanted  # the template: ErrorAlarm reports failures, no destination
+    defaults = _defaults(files)
+    assert (defaults["async_retry_attempts"], defaults["async_max_event_age"]) == (d.async_retries, d.async_max_age)
+    content = _resource(files, "huaweicloud_fgs_async_invoke_configuration", "function")
+    got = evaluate(content, {"huaweicloud_fgs_function.taskwatch.urn": d.function_urn,
+                             "var.async_retry_attempts": defaults["async_retry_attempts"],
+                             "var.async_max_event_age": defaults["async_max_event_age"]})
+    # On the function (latest), as deploy sets it; the alias is on latest.
+    assert got == {"function_urn": d.function_urn, **wanted} == {
+        "function_urn": d.function_urn, "max_async_retry_attempts": 0, "max_async_event_age_in_seconds": 300}
+
+
+def test_on_failure_to_the_topic_becomes_the_smn_destination(template_copy, tmp_path) -> None:
+    def edit(props: dict[str, Any]) -> None:
+        props["x-taskwatch"]["Async"]["OnFailureToTopic"] = True
+        props["x-taskwatch"]["Async"]["RetryAttempts"] = 2
+
+    _change(template_copy, edit)
+    assert terraform.check(template_copy) == ["variables.tf", "main.tf", "rfs/variables.tf", "rfs/main.tf"]
+    d = load(template_copy, operator_environment(template_copy))
+    (on_failure,) = [{"destination": v["destination"], "param": json.loads(v["param"])}
+                     for k, v in async_config(d)["destination_config"].items() if k == "on_failure"]
+    folders = {target: tmp_path / target for target in terraform.TARGETS}
+    terraform.write(template_copy, folders)
+    for folder in folders.values():
+        files = parse_folder(folder)
+        content = evaluate(_resource(files, "huaweicloud_fgs_async_invoke_configuration", "function"),
+                           bindings() | {"huaweicloud_fgs_function.taskwatch.urn": d.function_urn,
+                                         "var.async_retry_attempts": 2, "var.async_max_event_age": 300})
+        assert content["on_failure"] == [on_failure] == [{"destination": "SMN", "param": {"topic_urn": TOPIC_URN}}]
+        assert "on_success" not in content and _defaults(files)["async_retry_attempts"] == 2
+
+
+def test_the_enterprise_project_is_the_templates_parameter(files) -> None:
+    """Empty (the parameter's Default) sends none, as deploy does; a value goes to the function."""
+    assert _defaults(files)["enterprise_project_id"] == load_raw(terraform.paths.TEMPLATE)["Parameters"][
+        "EnterpriseProjectId"]["Default"] == ""
+    function = _resource(files, "huaweicloud_fgs_function", "taskwatch")
+    assert function["enterprise_project_id"] == '${var.enterprise_project_id != "" ? var.enterprise_project_id : null}'
+    assert terraform.hcl_value(terraform.ENTERPRISE_PROJECT) == terraform.Expr("var.enterprise_project_id")
+
+
+@pytest.mark.parametrize(("value", "default"), [("0", "0"), ("eps-${EnterpriseProjectId}", None)])
+def test_an_enterprise_project_written_in_the_template(template_copy, value: str, default: str | None) -> None:
+    """A literal becomes the variable's default; a parameter inside other text has no variable to go into."""
+    def edit(props: dict[str, Any]) -> None:
+        props["x-taskwatch"]["EnterpriseProjectId"] = value
+
+    _change(template_copy, edit)
+    if default is None:
+        with pytest.raises(terraform.GenerationError, match="cannot express"):
+            terraform.generate(template_copy)
+        return
+    files = {name: parse_text(text) for name, text in terraform.generate(template_copy).items()}
+    assert _defaults(files)["enterprise_project_id"] == default
 
 
 def test_the_agency_and_its_policies_are_the_templates(files, deployment) -> None:

@@ -63,6 +63,12 @@ variable "layer_object" {
   }
 }
 
+variable "enterprise_project_id" {
+  type        = string
+  description = "Enterprise project of the function (the template's EnterpriseProjectId); empty: none sent, the provider's own if it sets one."
+  default     = ""
+}
+
 variable "encrypted_variables" {
   type        = map(string)
   description = "Encrypted environment variables (the template's x-taskwatch.EncryptedVariables, by value)."
@@ -86,6 +92,47 @@ variable "layer_name" {
   type        = string
   description = "Dependency package name (x-taskwatch.Layer.Name)."
   default     = "taskwatch-deps"
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Function tags (x-taskwatch.Tags)."
+  default     = {
+    app = "taskwatch"
+  }
+}
+
+variable "alias_name" {
+  type        = string
+  description = "Alias the timers fire through, on the latest version (x-taskwatch.Alias)."
+  default     = "live"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,62}$", var.alias_name))
+    error_message = "Variable alias_name: a letter first, then letters, digits, _ and -, up to 63."
+  }
+}
+
+variable "async_retry_attempts" {
+  type        = number
+  description = "Retries of a failed asynchronous invocation, 0-3 (x-taskwatch.Async.RetryAttempts)."
+  default     = 0
+
+  validation {
+    condition     = var.async_retry_attempts >= 0 && var.async_retry_attempts <= 3
+    error_message = "Variable async_retry_attempts: 0 to 3."
+  }
+}
+
+variable "async_max_event_age" {
+  type        = number
+  description = "Seconds an asynchronous event waits at most, 1-86400; keep it at most the shortest timer period (x-taskwatch.Async.MaxEventAge)."
+  default     = 300
+
+  validation {
+    condition     = var.async_max_event_age >= 1 && var.async_max_event_age <= 86400
+    error_message = "Variable async_max_event_age: 1 to 86400."
+  }
 }
 
 variable "log_enabled" {
