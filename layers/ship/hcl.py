@@ -97,21 +97,24 @@ def value(item: Any, indent: int = 0) -> str:
 
 
 def assignments(pairs: list[tuple[str, str]], indent: int) -> str:
-    """`name = value` lines, the equals signs aligned as terraform fmt does: over consecutive lines, a group
-    ending after a value that spans lines."""
+    """`name = value` lines, the equals signs aligned as terraform fmt does: over consecutive single-line
+    values; a value that spans lines is not aligned and ends the group."""
     pad = "  " * indent
-    out, group = [], []
+    lines: list[str] = []
+    group: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max((len(name) for name, _ in group), default=0)
+        lines.extend(f"{pad}{name.ljust(width)} = {text}\n" for name, text in group)
+        group.clear()
+
     for name, text in pairs:
-        group.append((name, text))
         if "\n" in text:
-            out.append(group)
-            group = []
-    if group:
-        out.append(group)
-    lines = []
-    for chunk in out:
-        width = max(len(name) for name, _ in chunk)
-        lines += [f"{pad}{name.ljust(width)} = {text}\n" for name, text in chunk]
+            flush()
+            lines.append(f"{pad}{name} = {text}\n")
+        else:
+            group.append((name, text))
+    flush()
     return "".join(lines)
 
 

@@ -106,7 +106,7 @@ variable "layer_name" {
 variable "tags" {
   type        = map(string)
   description = "Function tags (x-taskwatch.Tags)."
-  default     = {
+  default = {
     app = "taskwatch"
   }
 }
@@ -170,7 +170,7 @@ variable "timers" {
     enabled       = bool
   }))
   description = "Timer triggers by name (x-taskwatch.Timers); user_event is the JSON text the function gets."
-  default     = {
+  default = {
     "every-5-minutes" = {
       schedule_type = "Rate"
       schedule      = "5m"

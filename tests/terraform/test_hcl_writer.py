@@ -50,3 +50,11 @@ def test_blocks_values_and_templates_read_back() -> None:
     assert parsed["expression"] == "${var.flag ? 1 : 0}"
     (inner,) = parsed["inner"]
     assert evaluate(inner, {}) == {"key": "value", "deeper": [{"n": 3}]}
+
+
+def test_a_value_that_spans_lines_is_not_aligned_and_ends_the_group() -> None:
+    """terraform fmt aligns `=` over consecutive single-line attributes only."""
+    block = (Block("b").set("a", 1).set("longer", 2).set("multi", {"x": 1, "yy": [{"k": 1}]})
+             .set("z", 3).set("zzzz", 4))
+    assert render(block) == ('b {\n  a      = 1\n  longer = 2\n  multi = {\n    x = 1\n    yy = [\n      {\n'
+                             '        k = 1\n      },\n    ]\n  }\n  z    = 3\n  zzzz = 4\n}\n')

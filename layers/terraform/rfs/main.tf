@@ -25,8 +25,8 @@ resource "huaweicloud_identity_role" "regional" {
   name        = "taskwatch-regional"
   description = "taskwatch function: task center listings and the SMN publish (project-level services)"
   type        = "XA"
-  policy      = jsonencode({
-    "Version"   = "1.1"
+  policy = jsonencode({
+    "Version" = "1.1"
     "Statement" = [
       {
         "Effect" = "Allow"
@@ -49,12 +49,12 @@ resource "huaweicloud_identity_role" "obs_global" {
   name        = "taskwatch-obs-global"
   description = "taskwatch function: the state object in OBS (global services)"
   type        = "AX"
-  policy      = jsonencode({
-    "Version"   = "1.1"
+  policy = jsonencode({
+    "Version" = "1.1"
     "Statement" = [
       {
-        "Effect"   = "Allow"
-        "Action"   = ["obs:object:GetObject", "obs:object:PutObject"]
+        "Effect" = "Allow"
+        "Action" = ["obs:object:GetObject", "obs:object:PutObject"]
         "Resource" = [
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json",
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json.*",
@@ -68,12 +68,12 @@ resource "huaweicloud_identity_role" "obs_project" {
   name        = "taskwatch-obs-project"
   description = "taskwatch function: the state object in OBS (project-level services)"
   type        = "XA"
-  policy      = jsonencode({
-    "Version"   = "1.1"
+  policy = jsonencode({
+    "Version" = "1.1"
     "Statement" = [
       {
-        "Effect"   = "Allow"
-        "Action"   = ["obs:object:GetObject", "obs:object:PutObject"]
+        "Effect" = "Allow"
+        "Action" = ["obs:object:GetObject", "obs:object:PutObject"]
         "Resource" = [
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json",
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json.*",
@@ -91,7 +91,7 @@ resource "huaweicloud_identity_agency" "function" {
 
   project_role {
     project = local.region
-    roles   = [
+    roles = [
       huaweicloud_identity_role.regional.name,
       huaweicloud_identity_role.obs_project.name,
     ]
@@ -109,7 +109,7 @@ resource "huaweicloud_fgs_function" "taskwatch" {
   code_type   = "obs"
   code_url    = "https://${local.obs_host}/${local.code_object}"
   depend_list = [huaweicloud_fgs_dependency_version.layer.version_id]
-  user_data   = jsonencode({
+  user_data = jsonencode({
     "TASKWATCH_REGION"        = local.region
     "TASKWATCH_SMN_TOPIC_URN" = huaweicloud_smn_topic.alerts.topic_urn
     "TASKWATCH_STATE_URI"     = "obs://${var.state_bucket}/taskwatch/state.json"
@@ -147,7 +147,7 @@ resource "huaweicloud_fgs_function_trigger" "timer" {
   # On the alias (the provider sends function_urn as given: the qualified URN).
   function_urn = "${huaweicloud_fgs_function.taskwatch.urn}:${var.alias_name}"
   type         = "TIMER"
-  event_data   = jsonencode({
+  event_data = jsonencode({
     "name"          = each.key
     "schedule_type" = each.value.schedule_type
     "schedule"      = each.value.schedule

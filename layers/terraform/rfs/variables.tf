@@ -97,7 +97,7 @@ variable "layer_name" {
 variable "tags" {
   type        = map(string)
   description = "Function tags (x-taskwatch.Tags)."
-  default     = {
+  default = {
     app = "taskwatch"
   }
 }
@@ -161,7 +161,7 @@ variable "timers" {
     enabled       = bool
   }))
   description = "Timer triggers by name (x-taskwatch.Timers); user_event is the JSON text the function gets."
-  default     = {
+  default = {
     "every-5-minutes" = {
       schedule_type = "Rate"
       schedule      = "5m"
