@@ -315,7 +315,10 @@ def _main(d: Deployment, rfs: bool) -> list[Block]:
     blocks += [Block("resource", ("huaweicloud_fgs_dependency_version", "layer"))
               .set("name", Expr("var.layer_name")).set("runtime", d.runtime)
               .set("link", Template("https://${local.obs_host}/${local.layer_object}"))
-              .set("description", Template(f"{d.func_name} layer obs://${{var.state_bucket}}/${{local.layer_object}}"))]
+              .set("description", Template(f"{d.func_name} layer obs://${{var.state_bucket}}/${{local.layer_object}}"))
+              .add(Comment("A new zip replaces this version (link is ForceNew): the new one first, then the "
+                           "function moves to it, then the old one goes, as deploy orders it."))
+              .add(_create_before_destroy())]
     if d.agency:
         blocks += _agency(d)
     blocks.append(_function(d))
@@ -334,7 +337,12 @@ def _upload(name: str, source: str, stem: str, given: str) -> Block:
             .add(Comment("A new key per content: FunctionGraph takes new code or a new dependency version."))
             .set("count", Expr(f'{given} == "" ? 1 : 0')).set("bucket", Expr("var.state_bucket")).set("key", key)
             .set("source", Expr(source)).set("etag", Expr(f"filemd5({source})"))
-            .set("content_type", "application/zip").set("depends_on", [Expr("huaweicloud_obs_bucket.state")]))
+            .set("content_type", "application/zip").set("depends_on", [Expr("huaweicloud_obs_bucket.state")])
+            .add(_create_before_destroy()))
+
+
+def _create_before_destroy() -> Block:
+    return Block("lifecycle").set("create_before_destroy", True)
 
 
 def _agency(d: Deployment) -> list[Block]:

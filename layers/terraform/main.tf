@@ -30,6 +30,10 @@ resource "huaweicloud_obs_bucket_object" "code" {
   etag         = filemd5(local.code_zip)
   content_type = "application/zip"
   depends_on   = [huaweicloud_obs_bucket.state]
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "huaweicloud_obs_bucket_object" "layer" {
@@ -41,6 +45,10 @@ resource "huaweicloud_obs_bucket_object" "layer" {
   etag         = filemd5(local.layer_zip)
   content_type = "application/zip"
   depends_on   = [huaweicloud_obs_bucket.state]
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "huaweicloud_fgs_dependency_version" "layer" {
@@ -48,6 +56,11 @@ resource "huaweicloud_fgs_dependency_version" "layer" {
   runtime     = "Python3.10"
   link        = "https://${local.obs_host}/${local.layer_object}"
   description = "taskwatch layer obs://${var.state_bucket}/${local.layer_object}"
+
+  # A new zip replaces this version (link is ForceNew): the new one first, then the function moves to it, then the old one goes, as deploy orders it.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "huaweicloud_identity_role" "regional" {

@@ -91,6 +91,15 @@ def test_the_layer_and_code_are_the_templates(files, terraform_files, deployment
         assert Path(evaluate(default, bindings())).resolve() == want
 
 
+def test_a_new_zip_replaces_the_dependency_version_and_the_upload_new_one_first(files, target) -> None:
+    """Replacing (link, key: ForceNew) destroys first by default, i.e. the layer the function still lists."""
+    replaced = [("huaweicloud_fgs_dependency_version", "layer")]
+    if target == "terraform":
+        replaced += [("huaweicloud_obs_bucket_object", "code"), ("huaweicloud_obs_bucket_object", "layer")]
+    for kind, name in replaced:
+        assert _resource(files, kind, name)["lifecycle"] == [{"create_before_destroy": True, "__is_block__": True}]
+
+
 def test_the_keys_printed_for_rfs_are_the_keys_terraform_uploads_under(terraform_files, tmp_path) -> None:
     files = terraform_files
     zip_path = tmp_path / "taskwatch-code.zip"

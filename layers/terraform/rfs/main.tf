@@ -19,6 +19,11 @@ resource "huaweicloud_fgs_dependency_version" "layer" {
   runtime     = "Python3.10"
   link        = "https://${local.obs_host}/${local.layer_object}"
   description = "taskwatch layer obs://${var.state_bucket}/${local.layer_object}"
+
+  # A new zip replaces this version (link is ForceNew): the new one first, then the function moves to it, then the old one goes, as deploy orders it.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "huaweicloud_identity_role" "regional" {
