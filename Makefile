@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint faults soak bench layer package plan deploy clean lock audit doctor state state-forget state-reset
+.PHONY: venv run test lint faults soak bench layer package plan deploy rollback destroy clean lock audit doctor terraform state state-forget state-reset
 
 ## Installs exactly the locked files: every one is checked against its sha256 in requirements-dev.txt.
 venv: $(STAMP)
@@ -86,6 +86,21 @@ package: venv
 plan: venv layer package
 	$(PY) layers/deploy.py plan
 
-## Apply template.yaml with the FunctionGraph SDK (credentials: CLOUD_SDK_AK / CLOUD_SDK_SK).
+## layers/terraform/*.tf (huaweicloud provider) rewritten from template.yaml, and build/terraform/taskwatch-terraform.zip
+## for an RFS stack with the object keys to upload the code and layer zips under (layers/terraform/README.md).
+terraform: venv
+	$(PY) layers/terraform_gen.py --rfs
+
+## Apply template.yaml with the FunctionGraph SDK (credentials: CLOUD_SDK_AK / CLOUD_SDK_SK). A plan line
+## "replace" (new FuncName or Package) is refused unless REPLACE=1: the new function and its timers come first.
 deploy: venv layer package
-	$(PY) layers/deploy.py apply
+	$(PY) layers/deploy.py apply $(if $(filter 1 yes true,$(REPLACE)),--replace)
+
+## Point the alias the timers fire through (x-taskwatch.Alias, `live`) back at the previous published version.
+rollback: venv
+	$(PY) layers/deploy.py rollback
+
+## Remove everything deploy created (timers, function with versions and aliases, its dependency versions and
+## uploaded zips, the alarm rule); lists it first and asks, unless CONFIRM=1. The bucket and topic stay.
+destroy: venv
+	$(PY) layers/deploy.py destroy $(if $(filter 1 yes true,$(CONFIRM)),--yes)

@@ -1,14 +1,19 @@
 """`make plan` / `make deploy`: apply template.yaml to FunctionGraph with huaweicloudsdkfunctiongraph (v2), and
 the Cloud Eye alarm rule on the function's error count with huaweicloudsdkces (v2; ship/alarm.py).
 
-    python layers/deploy.py plan   [--template template.yaml]   # what would change; changes nothing
-    python layers/deploy.py apply  [--template template.yaml]   # make it so
+    python layers/deploy.py plan     [--template template.yaml]   # what would change; changes nothing
+    python layers/deploy.py apply    [--template template.yaml] [--replace]   # make it so
+    python layers/deploy.py rollback [--template template.yaml]   # the alias back to the previous version
+    python layers/deploy.py destroy  [--template template.yaml] [--yes]   # remove what deploy created
     python layers/deploy.py policy [--template template.yaml] [--only regional|global|deployer]
                                       # the IAM steps and policies (layers/*-policy*.json), filled in
 
-One line per action: create / update / delete / no change. A deploy with nothing changed sends no mutating
-request (reads only). The template is validated against layers/template.schema.json first, and the function's
-environment against the function's own configuration loader; a violation is refused naming the field.
+One line per action: create / update / delete / replace / no change. A deploy with nothing changed sends no
+mutating request (reads only). "replace" (a new FuncName or Package: FunctionGraph can change neither, nor the
+runtime) is refused unless --replace is given; the new function and its timers come first, then the old
+function's timers, then the old function. The template is validated against layers/template.schema.json
+first, and the function's environment against the function's own configuration loader; a violation is refused
+naming the field.
 
 Environment: CLOUD_SDK_AK / CLOUD_SDK_SK (/ CLOUD_SDK_SECURITY_TOKEN); project CLOUD_SDK_PROJECT_ID or
 TASKWATCH_DEPLOY_PROJECT_ID; the template's parameters (TASKWATCH_DEPLOY_TOPIC_URN, ...); endpoint overrides
@@ -33,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ship import alarm, obs_upload, paths, policy
+from ship import alarm, lifecycle, obs_upload, paths, policy
 from ship.applier import Applier, Credentials
 from ship.fgapi import DEFAULT_ENDPOINT, ApiError, FunctionGraphApi
 from ship.planner import Artifacts, Current, plan
@@ -47,7 +52,10 @@ class DeployError(Exception):
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["plan", "apply", "policy"])
+    parser.add_argument("command", choices=["plan", "apply", "policy", "rollback", "destroy"])
+    parser.add_argument("--replace", action="store_true",
+                        help="apply: allow replacing the function (new name, package or runtime)")
+    parser.add_argument("--yes", action="store_true", help="destroy: do not ask for confirmation")
     parser.add_argument("--template", type=Path, default=paths.TEMPLATE)
     parser.add_argument("--only", choices=["regional", "global", "deployer"],
                         help="policy: print only this policy's JSON (for piping)")
@@ -66,8 +74,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     say = Redactor([env.get("CLOUD_SDK_AK"), env.get("CLOUD_SDK_SK"), env.get("CLOUD_SDK_SECURITY_TOKEN"),
                     env.get("TASKWATCH_DEPLOY_FINGERPRINT_KEY"), *deployment.encrypted.values()])
     try:
-        return run(args.command, deployment, env, project, lambda line: print(say(line), flush=True))
-    except (DeployError, ApiError, obs_upload.ObsUploadError) as exc:
+        return run(args.command, deployment, env, project, lambda line: print(say(line), flush=True),
+                   replace=args.replace, yes=args.yes)
+    except (DeployError, ApiError, obs_upload.ObsUploadError, lifecycle.LifecycleError) as exc:
         from taskwatch.sanitize import one_line  # importable: Redactor made function/ importable
 
         # Scrubbed (deploy's secrets) first, then cleaned: an API's error text may carry ANSI or line breaks.
@@ -75,7 +84,8 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         return 1
 
 
-def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: Callable[[str], None]) -> int:
+def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: Callable[[str], None],
+        replace: bool = False, yes: bool = False) -> int:
     ak, sk = env.get("CLOUD_SDK_AK", ""), env.get("CLOUD_SDK_SK", "")
     if not ak or not sk:
         raise DeployError("set CLOUD_SDK_AK and CLOUD_SDK_SK (and CLOUD_SDK_SECURITY_TOKEN for temporary keys)")
@@ -86,10 +96,16 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
         secrets_key = fingerprint_key(sk, env.get("TASKWATCH_DEPLOY_FINGERPRINT_KEY") or None)
     except ValueError as exc:
         raise DeployError(str(exc)) from None
-    artifacts = _artifacts(d, secrets_key)
     endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_FUNCTIONGRAPH", DEFAULT_ENDPOINT).replace("{region}", d.region)
     obs_endpoint = _endpoint(env, "TASKWATCH_ENDPOINT_OBS", obs_upload.DEFAULT_OBS)
     api = FunctionGraphApi(endpoint, project, credentials.ak, credentials.sk, credentials.token)
+    if command == "rollback":
+        return lifecycle.rollback(api, d, out)
+    if command == "destroy":
+        ces_api = alarm.CesApi(_endpoint(env, "TASKWATCH_ENDPOINT_CES", alarm.DEFAULT_ENDPOINT).replace(
+            "{region}", d.region), project, credentials.ak, credentials.sk, credentials.token)
+        return lifecycle.destroy(api, ces_api, d, credentials, obs_endpoint, out, yes)
+    artifacts = _artifacts(d, secrets_key)
     current = read_current(api, d)
     actions = plan(d, current, artifacts)
     error_alarm = alarm.ErrorAlarm.from_template(d.error_alarm)
@@ -106,6 +122,14 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
         for action in actions + alarm_actions:
             out(action.line())
     else:
+        impossible = [a for a in actions if a.step == "impossible"]
+        if impossible:
+            raise DeployError(impossible[0].detail)
+        if any(a.verb == "replace" for a in actions) and not replace:
+            for action in actions:
+                out(action.line())
+            raise DeployError("this deploy replaces the function (see the replace lines): run `make deploy "
+                              "REPLACE=1` (layers/deploy.py apply --replace) to do it")
         Applier(api, d, current, artifacts, credentials, obs_endpoint, out).run(actions)
         if ces is not None:
             alarm.apply_alarm(ces, alarm_actions, out)
@@ -120,8 +144,16 @@ def read_current(api: FunctionGraphApi, d: Deployment) -> Current:
     function = api.show_function(d.function_urn)
     dependency = api.find_dependency(d.layer_name)
     versions = api.dependency_versions(str(dependency["id"])) if dependency else []
-    triggers = api.triggers(d.function_urn) if function else []
-    return Current(function, dependency, versions, triggers)
+    current = Current(function, dependency, versions, [], predecessors=lifecycle.predecessors(api, d))
+    if function is not None:
+        current.triggers = api.triggers(d.function_urn)
+        current.published = api.versions(d.function_urn)
+        current.aliases = api.aliases(d.function_urn)
+        current.async_config = api.async_config(d.function_urn)
+        current.tags = api.tags(d.function_urn)
+        if any(a.get("name") == d.alias for a in current.aliases):
+            current.alias_triggers = api.triggers(d.alias_urn)
+    return current
 
 
 def print_policies(d: Deployment, env: Mapping[str, str], project: str, only: str | None) -> int:

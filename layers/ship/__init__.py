@@ -12,4 +12,6 @@
     applier.py       carry the actions out
     policy.py        the IAM policies (agency: regional and global; deployer), filled in and checked
     alarm.py         the Cloud Eye alarm rule on the function's error count: read, plan, apply (CES v2 SDK)
+    hcl.py           a small HCL writer (blocks, attributes, values) for the generated Terraform files
+    terraform.py     template.yaml -> layers/terraform/*.tf (huaweicloud provider), `make terraform`
 """

@@ -63,3 +63,22 @@ def put_object(endpoint: str, region: str, bucket: str, key: str, data: bytes, a
         code = one_line(text.split("<Code>", 1)[-1].split("</Code>", 1)[0][:1024], 64) if "<Code>" in text else ""
         raise ObsUploadError(f"OBS PUT {bucket}/{key}: HTTP {response.status_code} {code}".rstrip())
     return url
+
+
+def delete_object(endpoint: str, region: str, bucket: str, key: str, ak: str, sk: str, token: str | None = None,
+                  timeout: float = 60) -> None:
+    """Delete one object deploy uploaded (204; 404 counts as done: it is gone either way)."""
+    paths.import_function_package()
+    from taskwatch.state.obs_signature import authorization, http_date
+
+    headers = {"Date": http_date()}
+    if token:
+        headers["x-obs-security-token"] = token
+    headers["Authorization"] = authorization(ak, sk, "DELETE", bucket, key, headers)
+    try:
+        response = requests.delete(object_url(endpoint, bucket, key, region), headers=headers,
+                                   timeout=(10, timeout), allow_redirects=False)
+    except requests.RequestException as exc:
+        raise ObsUploadError(f"OBS DELETE {bucket}/{key}: {type(exc).__name__}") from None
+    if response.status_code not in (200, 204, 404):
+        raise ObsUploadError(f"OBS DELETE {bucket}/{key}: HTTP {response.status_code}")

@@ -11,8 +11,13 @@ which no known attack gives. Without a match, a version is created.
 Function code: FunctionGraph's digest is the SHA-512 of the code zip, compared with the local zip's; the code
 is also updated when the attached dependency versions differ. Configuration: handler, runtime, memory,
 timeout, description, plain variables, encrypted variables (through their keyed fingerprint, redact.py),
-agency, LTS log. Timers: by name; schedule or payload changes replace the trigger (the API cannot edit them),
-Enabled toggles it in place, and timers not in the template are deleted.
+agency, LTS log, enterprise project. Then: max instances, async invocation, tags, a new version when the
+function changed (or the alias lags behind latest) with the alias moved to it. Timers are bound to the alias:
+by name; a schedule or payload change creates the replacement under the timer's other name (<name> / <name>-r)
+before the old trigger is deleted (the API cannot edit them), Enabled toggles in place, and timers not in the
+template, or still on latest, are deleted after every create. A new FuncName/Package is a "replace": the old
+function's timers and the old function go last. Old function and dependency versions beyond KeepVersions are
+deleted (versions first: FunctionGraph keeps at most 10).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .redact import matches, split_description
-from .template import Deployment, Timer
+from .template import ALT_SUFFIX, Deployment, Timer
 from .zipfile_det import MB
 
 DIRECT_UPLOAD_MAX = 10 * MB
@@ -50,10 +55,20 @@ class Artifacts:
 
 @dataclass
 class Current:
+    """What exists, read with GET requests only. `triggers` are those bound to latest (the unqualified URN),
+    `alias_triggers` those on the alias; `predecessors` are other functions of this deployment (another name or
+    package using the same state object), each {"function": ..., "triggers": [...every qualifier...]}."""
+
     function: dict[str, Any] | None
     dependency: dict[str, Any] | None
     versions: list[dict[str, Any]]
     triggers: list[dict[str, Any]]
+    alias_triggers: list[dict[str, Any]] = field(default_factory=list)
+    published: list[dict[str, Any]] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)
+    async_config: dict[str, Any] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    predecessors: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -73,14 +88,41 @@ class Action:
         return f"{self.verb:<9} {self.kind} {self.name}" + (f": {self.detail}" if self.detail else "")
 
 
+VERSION_KEYS = ("digest", "runtime", "handler", "memory_size", "timeout", "user_data", "xrole",
+                "depend_version_list")  # compared between latest and the alias's version when both carry them
+LAYER_LABEL = "taskwatch layer sha256="
+
+
+def version_drift(latest: dict[str, Any], version: dict[str, Any]) -> list[str]:
+    return [k for k in VERSION_KEYS if k in version and k in latest and version.get(k) != latest.get(k)]
+
+
+def version_name(version: dict[str, Any]) -> str:
+    return str(version.get("version") or "")
+
+
 def layer_description(sha256: str) -> str:
-    return f"taskwatch layer sha256={sha256}"
+    return f"{LAYER_LABEL}{sha256}"
 
 
 def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
-    actions: list[Action] = []
-    version_id = _layer(d, current, art, actions)
+    """Every action of a deploy, in the order the applier carries them out."""
     function = current.function
+    if function is not None and function.get("runtime") != d.runtime:
+        return [Action("replace", "function", d.func_name,
+                       f"runtime {function.get('runtime')} -> {d.runtime}: FunctionGraph cannot change a function's "
+                       "runtime, and the replacement must exist before the old one's timers go: give FuncName a new "
+                       f"name (e.g. {d.func_name}-{d.runtime.lower().replace('.', '')}) and deploy with replace",
+                       "impossible")]
+    actions: list[Action] = []
+    for old in current.predecessors:
+        f = old["function"]
+        actions.append(Action("replace", "function", f"{f.get('package')}/{f.get('func_name')}",
+                              f"by {d.package}/{d.func_name} ({f.get('runtime')} -> {d.runtime}): FunctionGraph cannot "
+                              "rename a function or change its package or runtime; the new one is created and its "
+                              "timers started first, then the old one's timers and the old function are deleted",
+                              "confirm_replace"))
+    version_id = _layer(d, current, art, actions)
     if function is None:
         actions.append(Action("create", "function", d.func_name,
                               f"{d.runtime}, {d.memory_size} MB, {d.timeout} s, code sha512 {art.code_sha512[:12]}",
@@ -96,8 +138,153 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
         else:
             actions.append(Action("update", "max instances", d.func_name, f"{have} -> {d.max_instances}",
                                   "set_max_instances"))
-    actions += _timers(d, current.triggers if function is not None else [])
+    actions.append(_async(d, current.async_config if function is not None else None))
+    actions.append(_tags(d, current.tags if function is not None else {}))
+    function_changed = any(a.changes for a in actions if a.kind in {"function", "function code",
+                                                                     "function configuration", "max instances"})
+    existing = current if function is not None else Current(None, current.dependency, current.versions, [])
+    publishing = _needs_publish(d, existing, function_changed)
+    pruned = _prune_versions(d, existing, publishing)  # first: FunctionGraph keeps at most 10 versions
+    actions += pruned
+    _publish(d, existing, function_changed, actions)
+    actions += _timers(d, current.alias_triggers if function is not None else [],
+                       current.triggers if function is not None else [])
+    for old in current.predecessors:
+        name = f"{old['function'].get('package')}/{old['function'].get('func_name')}"
+        for trigger in old["triggers"]:
+            actions.append(Action("delete", "timer trigger", f"{name} {(trigger.get('event_data') or {}).get('name')}",
+                                  "of the replaced function", "delete_old_trigger", {"trigger": trigger}))
+        actions.append(Action("delete", "function", name, "replaced (with its versions and aliases)",
+                              "delete_old_function", {"function": old["function"]}))
+    gone = {version_name(a.data["version"]) for a in pruned}
+    actions += _cleanup(d, existing, version_id, [v for v in existing.published if version_name(v) not in gone])
     return actions
+
+
+def _async(d: Deployment, have: dict[str, Any] | None) -> Action:
+    wanted = async_config(d)
+    summary = (f"retries {wanted['max_async_retry_attempts']}, max event age {wanted['max_async_event_age_in_seconds']}"
+               f" s, on failure {'SMN ' + d.parameters.get('TopicUrn', '') if d.async_failure_to_topic else 'nothing'}")
+    if have is not None and all(have.get(k) == v for k, v in wanted.items() if k != "destination_config") and \
+            _destinations(have.get("destination_config")) == _destinations(wanted.get("destination_config")):
+        return Action("no change", "async invocation", d.func_name, summary)
+    return Action("update", "async invocation", d.func_name, summary, "set_async_config", {"config": wanted})
+
+
+def _tags(d: Deployment, have: dict[str, str]) -> Action:
+    """The template's tags; tags it does not name are left alone (they may come from elsewhere, e.g. TMS)."""
+    missing = {k: v for k, v in d.tags.items() if have.get(k) != v}
+    if not missing:
+        return Action("no change", "tags", d.func_name, ", ".join(f"{k}={v}" for k, v in sorted(d.tags.items())))
+    changed = {k: have[k] for k in missing if k in have}
+    return Action("update", "tags", d.func_name, ", ".join(f"{k}={v}" for k, v in sorted(missing.items())),
+                  "set_tags", {"add": missing, "remove": changed})
+
+
+def async_config(d: Deployment) -> dict[str, Any]:
+    config: dict[str, Any] = {"max_async_retry_attempts": d.async_retries,
+                              "max_async_event_age_in_seconds": d.async_max_age}
+    if d.async_failure_to_topic:
+        config["destination_config"] = {"on_failure": {
+            "destination": "SMN", "param": json.dumps({"topic_urn": d.parameters.get("TopicUrn", "")})}}
+    return config
+
+
+def _destinations(config: Any) -> dict[str, Any]:
+    found = {}
+    for side, target in (config or {}).items():
+        if target:
+            try:
+                param = json.loads(target.get("param") or "{}")
+            except ValueError:
+                param = target.get("param")
+            found[side] = (target.get("destination"), param)
+    return found
+
+
+def alias_of(d: Deployment, current: Current) -> dict[str, Any] | None:
+    return next((a for a in current.aliases if a.get("name") == d.alias), None)
+
+
+def _needs_publish(d: Deployment, current: Current, function_changed: bool) -> bool:
+    return bool(_publish_reasons(d, current, function_changed))
+
+
+def _publish_reasons(d: Deployment, current: Current, function_changed: bool) -> list[str]:
+    alias = alias_of(d, current)
+    target = None if alias is None else next((v for v in current.published
+                                              if version_name(v) == str(alias.get("version"))), None)
+    reasons = []
+    if function_changed:
+        reasons.append("the function changed")
+    elif alias is None:
+        reasons.append(f"no alias {d.alias}")
+    elif target is None:
+        reasons.append(f"alias {d.alias} points at {alias.get('version')!r}, not a published version")
+    elif current.function is not None and version_drift(current.function, target):
+        drift = ", ".join(version_drift(current.function, target))
+        reasons.append(f"latest differs from {target.get('version')} ({drift})")
+    return reasons
+
+
+def _publish(d: Deployment, current: Current, function_changed: bool, actions: list[Action]) -> bool:
+    alias = alias_of(d, current)
+    reasons = _publish_reasons(d, current, function_changed)
+    if not reasons:
+        actions.append(Action("no change", "function version", f"{d.alias} -> {alias['version']}"))  # type: ignore[index]
+        return False
+    actions.append(Action("create", "function version", d.func_name, f"publish latest ({reasons[0]})",
+                          "publish_version"))
+    actions.append(Action("create" if alias is None else "update", "alias", d.alias,
+                          f"{'new' if alias is None else alias.get('version')} -> the new version", "point_alias",
+                          {"alias": alias}))
+    return True
+
+
+def _prune_versions(d: Deployment, current: Current, publishing: bool) -> list[Action]:
+    """Published function versions beyond the newest KeepVersions (counting the one about to be published);
+    never the alias's, which a rollback or the running timers need."""
+    alias = alias_of(d, current)
+    published = list(current.published)
+    keep_count = d.keep_versions - 1 if publishing else d.keep_versions
+    kept = {version_name(v) for v in published[max(0, len(published) - keep_count):]} if keep_count > 0 else set()
+    if alias is not None:
+        kept.add(str(alias.get("version")))
+    return [Action("delete", "function version", f"{d.func_name}:{version_name(v)}",
+                   f"older than the newest {d.keep_versions}", "delete_function_version", {"version": v})
+            for v in published if version_name(v) not in kept]
+
+
+def _cleanup(d: Deployment, current: Current, version_id: str, remaining: list[dict[str, Any]]) -> list[Action]:
+    """This deployment's dependency versions beyond the newest KeepVersions that nothing kept uses."""
+    actions: list[Action] = []
+    if any("depend_version_list" not in v for v in remaining):
+        return actions  # which dependency versions the kept versions use is unknown: delete none
+    in_use = {version_id} | {dep for v in remaining for dep in v.get("depend_version_list") or []}
+    ours = sorted((v for v in current.versions if str(v.get("description", "")).startswith(LAYER_LABEL)),
+                  key=lambda v: v.get("version") or 0)
+    newest = {str(v["id"]) for v in ours[max(0, len(ours) - (d.keep_versions - (version_id == NEW_VERSION))):]}
+    for version in ours:
+        if str(version["id"]) in in_use or str(version["id"]) in newest:
+            continue
+        actions.append(Action("delete", "dependency version", f"{d.layer_name} v{version.get('version')}",
+                              f"older than the newest {d.keep_versions} and unused"
+                              + (f"; and its upload {version.get('link')}" if _our_upload(d, version) else ""),
+                              "delete_dependency_version", {"version": version}))
+    return actions
+
+
+def _our_upload(d: Deployment, version: dict[str, Any]) -> str | None:
+    """The state-bucket key of the zip deploy uploaded for this version, if it was (content-addressed key)."""
+    link = str(version.get("link") or "")
+    marker = f"/{DEPLOY_PREFIX}"
+    if d.state_bucket and marker in link and (f"/{d.state_bucket}/" in link or f"//{d.state_bucket}." in link):
+        return DEPLOY_PREFIX + link.split(marker, 1)[1]
+    return None
+
+
+def uploaded_key(d: Deployment, version: dict[str, Any]) -> str | None:
+    return _our_upload(d, version)
 
 
 def same_content(version: dict[str, Any], art: Artifacts) -> bool:
@@ -185,6 +372,8 @@ def config_changes(d: Deployment, function: dict[str, Any], secrets_key: bytes) 
         changes.append(f"Agency {function.get('xrole') or None!r} -> {d.agency!r}")
     if bool(function.get("enable_lts_log")) != bool(d.log.get("Enabled")):
         changes.append(f"Log.Enabled {bool(function.get('enable_lts_log'))} -> {bool(d.log.get('Enabled'))}")
+    if d.enterprise_project_id and function.get("enterprise_project_id") != d.enterprise_project_id:
+        changes.append(f"EnterpriseProjectId {function.get('enterprise_project_id')!r} -> {d.enterprise_project_id!r}")
     for label, key in (("GroupId", "log_group_id"), ("StreamId", "log_stream_id")):
         if d.log.get("Enabled") and d.log.get(label) and function.get(key) != d.log[label]:
             changes.append(f"Log.{label}")
@@ -198,40 +387,56 @@ def _configuration(d: Deployment, function: dict[str, Any], secrets_key: bytes) 
     return Action("no change", "function configuration", d.func_name)
 
 
-def _timers(d: Deployment, triggers: list[dict[str, Any]]) -> list[Action]:
-    existing: dict[str, list[dict[str, Any]]] = {}
-    for trigger in triggers:
-        if trigger.get("trigger_type_code") == "TIMER":
-            existing.setdefault((trigger.get("event_data") or {}).get("name", ""), []).append(trigger)
-    wanted = {timer.name: timer for timer in d.timers}
-    deletes: list[Action] = []
+def _timers(d: Deployment, on_alias: list[dict[str, Any]], on_latest: list[dict[str, Any]]) -> list[Action]:
+    """Timers on the alias. A changed timer gets a new trigger under its other name (<name> / <name>-r) first;
+    the old one goes after every create, so the schedule never has a gap. Timers still on latest (an earlier
+    deploy's) are moved the same way: created on the alias, then deleted."""
+    creates: list[Action] = []
     others: list[Action] = []
-    for name, found in sorted(existing.items()):
-        extras = found if name not in wanted else found[1:]
-        for trigger in extras:
-            deletes.append(Action("delete", "timer trigger", name or trigger["trigger_id"],
-                                  "not in the template" if name not in wanted else "duplicate name",
-                                  "delete_trigger", {"trigger": trigger}))
+    deletes: list[Action] = []
+    timers = [t for t in on_alias if t.get("trigger_type_code") == "TIMER"]
+    claimed: set[str] = set()
     for timer in d.timers:
-        found = existing.get(timer.name)
-        if not found:
-            others.append(Action("create", "timer trigger", timer.name, _describe(timer), "create_trigger",
-                                 {"timer": timer}))
-            continue
-        trigger = found[0]
-        data = trigger.get("event_data") or {}
-        if (data.get("schedule_type"), data.get("schedule")) != (timer.schedule_type, timer.schedule) or \
-                not _same_event(data.get("user_event"), timer.user_event):
-            others.append(Action("update", "timer trigger", timer.name,
-                                 f"replace (schedule or user_event changed): {_describe(timer)}", "replace_trigger",
-                                 {"timer": timer, "trigger": trigger}))
-        elif (trigger.get("trigger_status") == "ACTIVE") != timer.enabled:
-            others.append(Action("update", "timer trigger", timer.name,
-                                 f"{trigger.get('trigger_status')} -> {_status(timer)}", "set_trigger_status",
-                                 {"timer": timer, "trigger": trigger}))
+        names = (timer.name, timer.name + ALT_SUFFIX)
+        mine = [t for t in timers if (t.get("event_data") or {}).get("name") in names]
+        same = [t for t in mine if _same_timer(t, timer)]
+        keep = same[0] if same else None
+        claimed.update(t["trigger_id"] for t in mine)
+        if keep is None:
+            used = {(t.get("event_data") or {}).get("name") for t in mine}
+            name = next(n for n in names if n not in used) if len(used) < 2 else timer.name
+            creates.append(Action("create", "timer trigger", f"{d.alias} {name}",
+                                  _describe(timer) + ("; replaces the old trigger" if mine else ""), "create_trigger",
+                                  {"timer": timer, "name": name}))
+        elif (keep.get("trigger_status") == "ACTIVE") != timer.enabled:
+            others.append(Action("update", "timer trigger", f"{d.alias} {keep['event_data']['name']}",
+                                 f"{keep.get('trigger_status')} -> {_status(timer)}", "set_trigger_status",
+                                 {"timer": timer, "trigger": keep}))
         else:
-            others.append(Action("no change", "timer trigger", timer.name, _describe(timer)))
-    return deletes + others
+            others.append(Action("no change", "timer trigger", f"{d.alias} {keep['event_data']['name']}",
+                                 _describe(timer)))
+        for trigger in mine:
+            if trigger is not keep:
+                deletes.append(Action("delete", "timer trigger", f"{d.alias} {trigger['event_data']['name']}",
+                                      "replaced (schedule or user_event changed)" if not same else "duplicate",
+                                      "delete_trigger", {"trigger": trigger, "urn": d.alias_urn}))
+    for trigger in timers:
+        if trigger["trigger_id"] not in claimed:
+            name = (trigger.get("event_data") or {}).get("name")
+            deletes.append(Action("delete", "timer trigger", f"{d.alias} {name}",
+                                  "not in the template", "delete_trigger", {"trigger": trigger, "urn": d.alias_urn}))
+    for trigger in on_latest:
+        if trigger.get("trigger_type_code") == "TIMER":
+            deletes.append(Action("delete", "timer trigger", f"latest {(trigger.get('event_data') or {}).get('name')}",
+                                  f"bound to latest; timers fire through alias {d.alias}", "delete_trigger",
+                                  {"trigger": trigger, "urn": d.function_urn}))
+    return creates + others + deletes
+
+
+def _same_timer(trigger: dict[str, Any], timer: Timer) -> bool:
+    data = trigger.get("event_data") or {}
+    return (data.get("schedule_type"), data.get("schedule")) == (timer.schedule_type, timer.schedule) and \
+        _same_event(data.get("user_event"), timer.user_event)
 
 
 def _describe(timer: Timer) -> str:

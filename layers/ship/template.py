@@ -18,12 +18,13 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from . import paths
+from . import paths, schedule
 
 MAX_USER_EVENT = 2048  # FunctionGraph: a timer's user_event stays under 2 KB
 MAX_ENVIRONMENT = 4096  # FunctionGraph: all environment variables together, at most 4 KB
 _REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 _PLACEHOLDER_PROJECT = "0" * 32
+ALT_SUFFIX = "-r"  # a changed timer's replacement is created under <name>-r (or back under <name>) first
 
 
 class TemplateError(Exception):
@@ -68,6 +69,17 @@ class Deployment:
     log: Mapping[str, Any]
     timers: tuple[Timer, ...]
     error_alarm: Mapping[str, Any] | None = None  # x-taskwatch.ErrorAlarm (layers/ship/alarm.py)
+    alias: str = "live"  # x-taskwatch.Alias: the alias the timers fire through (rollback moves it)
+    keep_versions: int = 3  # x-taskwatch.KeepVersions: function and dependency versions kept after a deploy
+    async_retries: int = 0  # x-taskwatch.Async.RetryAttempts
+    async_max_age: int = 300  # x-taskwatch.Async.MaxEventAge, default: the shortest timer period
+    async_failure_to_topic: bool = False  # x-taskwatch.Async.OnFailureToTopic
+    enterprise_project_id: str | None = None  # x-taskwatch.EnterpriseProjectId (empty: none sent)
+    tags: Mapping[str, str] = field(default_factory=dict)  # x-taskwatch.Tags (function tags)
+
+    @property
+    def alias_urn(self) -> str:
+        return f"{self.function_urn}:{self.alias}"
 
     @property
     def state_bucket(self) -> str:
@@ -125,6 +137,17 @@ def load(path: Path, environ: Mapping[str, str] | None = None, project_id: str |
     problems += [f"{base}.Environment.Variables.{key}: also an encrypted variable" for key in sorted(both)]
     timers = tuple(_timer(timer_name, timer, f"{base}.x-taskwatch.Timers.{timer_name}", problems)
                    for timer_name, timer in extensions["Timers"].items())
+    async_block = extensions.get("Async") or {}
+    periods = [p for p in (schedule.period_seconds(t.schedule_type, t.schedule) for t in timers
+                           if not _bad_schedule(t)) if p]
+    shortest = int(min(periods)) if periods else 3600
+    max_age = async_block.get("MaxEventAge", min(max(shortest, 1), 86400))
+    if periods and max_age > shortest:
+        problems.append(f"{base}.x-taskwatch.Async.MaxEventAge: {max_age} s is longer than the shortest timer "
+                        f"period ({shortest} s): a stale event would run after the next timer run")
+    names = {t.name for t in timers}
+    problems += [f"{base}.x-taskwatch.Timers.{t.name}: {t.name}{ALT_SUFFIX} is also a timer here; deploy uses that "
+                 "name for this timer's replacement" for t in timers if t.name + ALT_SUFFIX in names]
     size = len(json.dumps(variables)) + (len(json.dumps(encrypted)) if encrypted else 0)
     if size > MAX_ENVIRONMENT:
         problems.append(f"{base}.Environment: {size} bytes of variables, over FunctionGraph's {MAX_ENVIRONMENT}")
@@ -144,7 +167,10 @@ def load(path: Path, environ: Mapping[str, str] | None = None, project_id: str |
         variables=variables, encrypted=encrypted, agency=extensions.get("Agency"),
         max_instances=extensions["MaxInstances"], layer_name=extensions["Layer"]["Name"],
         layer_zip=folder / extensions["Layer"]["Zip"], log=dict(extensions.get("Log") or {"Enabled": False}),
-        timers=timers, error_alarm=extensions.get("ErrorAlarm"),
+        timers=timers, error_alarm=extensions.get("ErrorAlarm"), alias=extensions.get("Alias", "live"),
+        keep_versions=extensions.get("KeepVersions", 3), async_retries=async_block.get("RetryAttempts", 0),
+        async_max_age=max_age, async_failure_to_topic=bool(async_block.get("OnFailureToTopic", False)),
+        enterprise_project_id=extensions.get("EnterpriseProjectId") or None, tags=dict(extensions.get("Tags") or {}),
     )
 
 
@@ -235,10 +261,22 @@ def _substitute(value: Any, parameters: Mapping[str, str], where: str, problems:
 def _timer(name: str, spec: Mapping[str, Any], where: str, problems: list[str]) -> Timer:
     event = spec.get("UserEvent", {})
     text = event if isinstance(event, str) else json.dumps(event, sort_keys=True, separators=(",", ":"))
+    try:
+        schedule.check(spec["ScheduleType"], spec["Schedule"])
+    except schedule.ScheduleError as exc:
+        problems.append(f"{where}.Schedule: {exc}")
     if len(text.encode("utf-8")) >= MAX_USER_EVENT:
         problems.append(f"{where}.UserEvent: {len(text.encode('utf-8'))} bytes as JSON; FunctionGraph takes under "
                         f"{MAX_USER_EVENT}")
     return Timer(name, spec["ScheduleType"], spec["Schedule"], text, bool(spec.get("Enabled", True)))
+
+
+def _bad_schedule(timer: Timer) -> bool:
+    try:
+        schedule.check(timer.schedule_type, timer.schedule)
+    except schedule.ScheduleError:
+        return True
+    return False
 
 
 def _check_configuration(variables: Mapping[str, str], encrypted: Mapping[str, str], project: str,

@@ -99,3 +99,21 @@ def template_copy(directory: Path, code: Path, layer: Path, edit: Callable[[dict
 def mutating(emu: CloudEmulator) -> list[str]:
     """Calls that could change something (anything but GET), in order."""
     return [r["call"] for r in emu.requests if r["method"] != "GET"]
+
+
+def small_layer(path: Path, marker: str = "1") -> Path:
+    """A tiny dependency zip (its content differs with marker)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("fakedep/__init__.py", f"VERSION = {marker!r}\n")
+    return path
+
+
+def run_deploy(emu: CloudEmulator, command: str, template: Path, capsys: pytest.CaptureFixture[str],
+               *flags: str, **env: str) -> tuple[int, str]:
+    """layers/deploy.py <command> against the emulator, records reset first: (exit status, stdout + stderr)."""
+    emu.reset_records()
+    status = load_tool("deploy").main([command, "--template", str(template), *flags], environ=deploy_env(emu, **env))
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err

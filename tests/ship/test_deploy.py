@@ -23,6 +23,9 @@ from .deploy_runs import deploy, run_deploy, small_layer
 _small_layer = small_layer
 _run = run_deploy
 
+# A changed function: a new version is published and the alias moved to it
+PUBLISH = ("functiongraph.create_function_version", "functiongraph.update_version_alias")
+
 
 @pytest.fixture
 def layer(tmp_path: Path) -> Path:
@@ -41,9 +44,17 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert status == 0, out
     assert mutating(emu) == ["functiongraph.create_dependency_version", "functiongraph.create_function",
                              "functiongraph.update_function_max_instance_config",
+                             "functiongraph.update_function_async_invoke_config", "functiongraph.create_tags",
+                             "functiongraph.create_function_version", "functiongraph.create_version_alias",
                              "functiongraph.create_function_trigger", "functiongraph.create_function_trigger",
                              "ces.create_alarm_rules"]
     function = emu.functiongraph.function("taskwatch")
+    assert function["type"] == "v2"  # a v1 function (no type sent) takes max instances 0 or -1 only
+    (published,) = emu.functiongraph.versions("taskwatch")
+    assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == published["version"]
+    assert emu.functiongraph.triggers("taskwatch") == []  # nothing bound to latest: timers fire the alias
+    assert emu.functiongraph.async_config("taskwatch")["max_async_event_age_in_seconds"] == 300
+    assert emu.functiongraph.tags("taskwatch") == {"app": "taskwatch"}
     assert function["handler"] == "index.handler" and function["runtime"] == "Python3.10"
     assert function["memory_size"] == 128 and function["timeout"] == 120 and function["xrole"] == "taskwatch-agency"
     assert function["strategy_config"]["concurrency"] == 1 and function["enable_lts_log"] is True
@@ -51,14 +62,15 @@ def test_first_deploy_creates_everything_then_nothing_changes(fg_emulator, code_
     assert variables["TASKWATCH_STATE_URI"] == f"obs://{BUCKET}/taskwatch/state.json"
     (version,) = emu.functiongraph.dependency_versions("taskwatch-deps")
     assert function["depend_version_list"] == [version["id"]] and "sha256=" in version["description"]
-    triggers = {t["event_data"]["name"]: t for t in emu.functiongraph.triggers("taskwatch")}
+    triggers = {t["event_data"]["name"]: t for t in emu.functiongraph.triggers("taskwatch", qualifier="live")}
     assert set(triggers) == {"every-5-minutes", "daily-heartbeat"}
     assert triggers["daily-heartbeat"]["event_data"]["user_event"] == '{"heartbeat":"20h"}'
     assert all(t["trigger_status"] == "ACTIVE" for t in triggers.values())
     for line in ("create    dependency version taskwatch-deps: Python3.10", "create    function taskwatch: ",
-                 "update    max instances taskwatch: default -> 1", "create    timer trigger every-5-minutes: Rate 5m",
+                 "update    max instances taskwatch: default -> 1",
+                 "create    timer trigger live every-5-minutes: Rate 5m",
                  "create    alarm rule taskwatch-errors: SYS.FunctionGraph failcount",
-                 "apply: 6 changed", "note      agency taskwatch-agency is not managed by deploy"):
+                 "apply: 10 changed", "note      agency taskwatch-agency is not managed by deploy"):
         assert line in out, out
 
     status, out = _run(emu, "plan", template, capsys)
@@ -78,10 +90,11 @@ def test_removing_a_trigger_deletes_it(fg_emulator, code_zip, layer, tmp_path, c
     fewer = template_copy(tmp_path, code_zip, layer, lambda p: p["x-taskwatch"]["Timers"].pop("daily-heartbeat"),
                           name="fewer.yaml")
     status, out = _run(emu, "plan", fewer, capsys)
-    assert "delete    timer trigger daily-heartbeat: not in the template" in out
+    assert "delete    timer trigger live daily-heartbeat: not in the template" in out
     status, out = _run(emu, "apply", fewer, capsys)
     assert status == 0 and mutating(emu) == ["functiongraph.delete_function_trigger"]
-    assert [t["event_data"]["name"] for t in emu.functiongraph.triggers("taskwatch")] == ["every-5-minutes"]
+    assert [t["event_data"]["name"] for t in emu.functiongraph.triggers("taskwatch", qualifier="live")] == \
+        ["every-5-minutes"]
 
 
 def test_changing_an_env_var_updates_only_the_configuration(fg_emulator, code_zip, layer, tmp_path, capsys):
@@ -90,7 +103,7 @@ def test_changing_an_env_var_updates_only_the_configuration(fg_emulator, code_zi
     louder = template_copy(tmp_path, code_zip, layer,
                            lambda p: p["Environment"]["Variables"].update(TASKWATCH_LOG_LEVEL="DEBUG"), "debug.yaml")
     status, out = _run(emu, "apply", louder, capsys)
-    assert status == 0 and mutating(emu) == ["functiongraph.update_function_config"]
+    assert status == 0 and mutating(emu) == ["functiongraph.update_function_config", *PUBLISH]
     assert "update    function configuration taskwatch: Environment.Variables (TASKWATCH_LOG_LEVEL)" in out
     assert json.loads(emu.functiongraph.function("taskwatch")["user_data"])["TASKWATCH_LOG_LEVEL"] == "DEBUG"
     assert _run(emu, "apply", louder, capsys)[0] == 0 and mutating(emu) == []
@@ -103,16 +116,23 @@ def test_timer_changes(fg_emulator, code_zip, layer, tmp_path, capsys) -> None:
                              lambda p: p["x-taskwatch"]["Timers"]["daily-heartbeat"].update(Enabled=False), "off.yaml")
     status, out = _run(emu, "apply", disabled, capsys)
     assert status == 0 and mutating(emu) == ["functiongraph.update_trigger"]
-    assert "update    timer trigger daily-heartbeat: ACTIVE -> DISABLED" in out
+    assert "update    timer trigger live daily-heartbeat: ACTIVE -> DISABLED" in out
 
     def sharded(p: dict[str, Any]) -> None:
         p["x-taskwatch"]["Timers"]["every-5-minutes"].update(Schedule="10m", UserEvent={"services": "taurusdb"})
 
     status, out = _run(emu, "apply", template_copy(tmp_path, code_zip, layer, sharded, "shard.yaml"), capsys)
     assert status == 0
-    assert mutating(emu) == ["functiongraph.delete_function_trigger", "functiongraph.create_function_trigger",
-                             "functiongraph.update_trigger"]  # replaced (no edit API); heartbeat re-enabled
-    timer = next(t for t in emu.functiongraph.triggers("taskwatch") if t["event_data"]["name"] == "every-5-minutes")
+    # Replaced (no edit API): the new trigger first, under the timer's other name, then the old one goes (no gap);
+    # the shortest period is now 10 minutes, and so is the async event age
+    assert mutating(emu) == ["functiongraph.update_function_async_invoke_config",
+                             "functiongraph.create_function_trigger", "functiongraph.update_trigger",
+                             "functiongraph.delete_function_trigger"]
+    names = [t["event_data"]["name"] for t in emu.functiongraph.triggers("taskwatch", qualifier="live")]
+    assert sorted(names) == ["daily-heartbeat", "every-5-minutes-r"]
+    timer = next(t for t in emu.functiongraph.triggers("taskwatch", qualifier="live")
+                 if t["event_data"]["name"] == "every-5-minutes-r")
+    assert emu.functiongraph.async_config("taskwatch")["max_async_event_age_in_seconds"] == 600
     assert timer["event_data"]["schedule"] == "10m" and timer["event_data"]["user_event"] == '{"services":"taurusdb"}'
 
 
@@ -122,13 +142,15 @@ def test_a_new_layer_creates_a_version_and_an_old_one_is_reused(fg_emulator, cod
     other = _small_layer(tmp_path / "layer-b.zip", "2")
     status, _ = _run(emu, "apply", template_copy(tmp_path, code_zip, other, name="b.yaml"), capsys)
     assert status == 0
-    assert mutating(emu) == ["functiongraph.create_dependency_version", "functiongraph.update_function_code"]
+    assert mutating(emu) == ["functiongraph.create_dependency_version", "functiongraph.update_function_code",
+                             *PUBLISH]
     versions = emu.functiongraph.dependency_versions("taskwatch-deps")
     assert [v["version"] for v in versions] == [1, 2]
     assert emu.functiongraph.function("taskwatch")["depend_version_list"] == [versions[1]["id"]]
 
     status, _ = _run(emu, "apply", template_copy(tmp_path, code_zip, layer, name="a.yaml"), capsys)
-    assert status == 0 and mutating(emu) == ["functiongraph.update_function_code"]  # version 1 reused
+    assert status == 0 and mutating(emu) == ["functiongraph.update_function_code",
+                             *PUBLISH]  # version 1 reused
     assert emu.functiongraph.function("taskwatch")["depend_version_list"] == [versions[0]["id"]]
 
 
@@ -216,7 +238,7 @@ def test_encrypted_variables_are_set_never_printed_and_compared_by_fingerprint(f
     status, out2 = _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=secret)
     assert status == 0 and mutating(emu) == []
     status, out3 = _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=secret + "-rotated")
-    assert status == 0 and mutating(emu) == ["functiongraph.update_function_config"]
+    assert status == 0 and mutating(emu) == ["functiongraph.update_function_config", *PUBLISH]
     assert "EncryptedVariables (CLOUD_SDK_SK)" in out3
     for text in (out, out2, out3):
         assert secret not in text and SK not in text and AK not in text
@@ -267,7 +289,7 @@ def test_the_description_allows_no_offline_guess_of_encrypted_values(fg_emulator
     team_key = "a-team-wide-fingerprint-key-of-32-chars!"
     status, out = _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=weak,
                        TASKWATCH_DEPLOY_FINGERPRINT_KEY=team_key)
-    assert status == 0 and mutating(emu) == ["functiongraph.update_function_config"]  # another key: resent once
+    assert status == 0 and mutating(emu) == ["functiongraph.update_function_config", *PUBLISH]  # another key
     assert _run(emu, "apply", template, capsys, TASKWATCH_DEPLOY_FUNCTION_SK=weak,
                 TASKWATCH_DEPLOY_FINGERPRINT_KEY=team_key)[0] == 0 and mutating(emu) == []
     assert team_key not in out and weak not in out

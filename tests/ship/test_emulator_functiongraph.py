@@ -91,3 +91,59 @@ def test_calls_are_signed_recorded_and_answer_like_the_documents(fg_emulator) ->
                      "functiongraph.create_function", "functiongraph.create_function",
                      "functiongraph.create_function_trigger", "functiongraph.show_function_config"]
     assert emu.functiongraph.function("demo")["memory_size"] == 128
+
+
+def test_versions_aliases_and_qualified_triggers_follow_the_api_reference(fg_emulator) -> None:
+    """Publishing a Function Version: at most 10, default name yyyymmdd-HHMMSS; triggers bind to a qualifier;
+    a version an alias points at cannot be deleted; deleting the function takes everything with it."""
+    from ship.fgapi import ApiError, FunctionGraphApi
+
+    emu = fg_emulator
+    client = _client(emu)
+    _create(client)
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    first = api.publish_version(URN, "", "")
+    assert len(first["version"]) == 15 and first["version"][8] == "-"  # the documented default name
+    for n in range(2, 11):
+        api.publish_version(URN, f"v{n}", "")
+    with pytest.raises(ApiError, match="at most 10 versions"):
+        api.publish_version(URN, "v11", "")
+    assert [v["version"] for v in api.versions(URN)][1:] == [f"v{n}" for n in range(2, 11)]
+    api.create_alias(URN, "live", "v2", "")
+    with pytest.raises(ApiError, match="HTTP 404"):
+        api.create_alias(URN, "other", "v99", "")
+    api.create_timer(f"{URN}:live", "t", "Rate", "5m", "", True)
+    assert [t["event_data"]["name"] for t in emu.functiongraph.triggers("demo", qualifier="live")] == ["t"]
+    assert api.triggers(URN) == [] and len(api.triggers(f"{URN}:live")) == 1
+    with pytest.raises(ApiError, match="used by an alias"):
+        api.delete_function(f"{URN}:v2")
+    api.delete_function(f"{URN}:v3")
+    assert "v3" not in [v["version"] for v in api.versions(URN)]
+    api.update_alias(URN, "live", "v4", "")
+    assert emu.functiongraph.aliases("demo")["live"]["version"] == "v4"
+    api.delete_function(URN)
+    assert emu.functiongraph.functions() == [] and emu.functiongraph.all_triggers() == []
+
+
+def test_async_config_and_dependency_deletion_are_checked(fg_emulator) -> None:
+    from ship.fgapi import ApiError, FunctionGraphApi
+
+    emu = fg_emulator
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    client = _client(emu)
+    dep = api.create_dependency_version("deps", "Python3.10", "d", file_b64=_code())
+    body = CreateFunctionRequestBody(func_name="demo", package="default", runtime="Python3.10", timeout=30,
+                                     handler="index.handler", memory_size=128, code_type="zip", type="v2",
+                                     func_code=FuncCode(file=_code()), depend_version_list=[dep["id"]])
+    client.create_function(CreateFunctionRequest(body=body))
+    for bad in ({"max_async_retry_attempts": 4}, {"max_async_event_age_in_seconds": 0},
+                {"destination_config": {"on_failure": {"destination": "SMN", "param": "{}"}}}):
+        with pytest.raises(ApiError, match=r"FSS\.0400"):
+            api.set_async_config(URN, bad)
+    api.set_async_config(URN, {"max_async_retry_attempts": 0, "max_async_event_age_in_seconds": 300})
+    assert api.async_config(URN)["max_async_retry_attempts"] == 0
+    with pytest.raises(ApiError, match="in use by a function"):
+        api.delete_dependency_version(dep["dep_id"], dep["version"])
+    api.delete_function(URN)
+    api.delete_dependency_version(dep["dep_id"], dep["version"])
+    assert emu.functiongraph.dependency_versions("deps") == []

@@ -1,0 +1,16 @@
+# Generated from template.yaml by layers/terraform_gen.py (`make terraform`): do not edit by hand.
+# Provider arguments checked against layers/terraform/provider-arguments.json (tests/terraform).
+
+terraform {
+  required_providers {
+    huaweicloud = {
+      source  = "huaweicloud/huaweicloud"
+      version = "1.97.1"
+    }
+  }
+}
+
+provider "huaweicloud" {
+  # Empty region: the provider's own (HW_REGION_NAME), as the template's empty Region means the topic's.
+  region = var.region != "" ? var.region : null
+}
