@@ -79,6 +79,10 @@ resource "huaweicloud_identity_role" "regional" {
         "Action" = ["dds:task:list"]
       },
       {
+        "Effect" = "Allow"
+        "Action" = ["rds:task:list"]
+      },
+      {
         "Effect"   = "Allow"
         "Action"   = ["smn:topic:publish"]
         "Resource" = ["smn:${local.region}:${var.account_id}:topic:${var.topic_name}"]
