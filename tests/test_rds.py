@@ -217,3 +217,21 @@ def test_a_parameter_error_once_switches_and_the_failure_is_still_found(monkeypa
         assert summary["outcome"] == "ok", summary
         assert alerted_keys(emu) == [key]
         assert summary["sources"][0]["time_unit"] == "ms"
+
+
+def test_tasks_the_time_filter_never_returns_are_kept_and_the_listing_is_incomplete(monkeypatch, env) -> None:
+    """The filtered listing answers nothing in milliseconds (two empty pages) nor in seconds, while the page
+    without the time filter shows a failure inside the window: that failure is kept and published, and the
+    source says its listing is incomplete (counted towards "monitor blind") rather than confirming a unit."""
+    monkeypatch.setenv("TASKWATCH_SERVICES", "rds")
+    monkeypatch.setenv("TASKWATCH_STUCK_AFTER", "0")
+    with emulator_with(monkeypatch, seed_examples=False) as emu:
+        key = f"rds:{PROJECT}:" + _rds_failure(emu)
+        emu.faults.add(Fault(call="rds.list", kind="empty_page", times=2))  # offset 0, then offset 1
+        summary = invoke()
+        assert alerted_keys(emu) == [key]
+        [source] = summary["sources"]
+        assert source["ok"] and not source["complete"], source
+        assert any("time filter returned none" in a for a in source["anomalies"]), source
+        assert source["time_unit_confirmed"] is False
+        assert len(_unfiltered(emu.requests)) == 1
