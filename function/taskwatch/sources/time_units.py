@@ -29,6 +29,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..errors import SourceError
+from ..logs import get_logger
+from ..sanitize import one_line
 from ..state.document import State
 
 if TYPE_CHECKING:
@@ -86,6 +88,7 @@ def list_inferring_unit(center: TaskCenter, status: str, start: datetime, end: d
     except SourceError as exc:
         if not is_parameter_error(exc):
             raise
+        _told(center, status, other_unit(unit), f"{unit} refused: {one_line(exc, 200)}")
         unit, confirmed = other_unit(unit), False
         listing = center.read_listing(status, start, end, reading, unit)  # refused too: that error is the run's
     shared = center.time_unit  # another listing of this task center may have confirmed the unit meanwhile
@@ -102,6 +105,7 @@ def list_inferring_unit(center: TaskCenter, status: str, start: datetime, end: d
             raise
         second = None
     if second is not None and in_window(second.tasks, start, end):
+        _told(center, status, other_unit(unit), f"{unit} selected none of {len(missed)} tasks in the window")
         second.violations[:0] = listing.violations
         return _settled(second, other_unit(unit), start, end, False, center)
     _settled(listing, unit, start, end, False)  # unconfirmed: the filtered listing itself returned nothing
@@ -110,6 +114,12 @@ def list_inferring_unit(center: TaskCenter, status: str, start: datetime, end: d
     listing.anomalies.append(f"the time filter returned none of the {len(missed)} tasks the listing without it "
                              f"shows in the window, in {MS} and in {SECONDS}")
     return listing
+
+
+def _told(center: TaskCenter, status: str, unit: str, why: str) -> None:
+    """One log line when the answers move a listing to the other unit (the summary's sources say the result)."""
+    get_logger().info("%s %s list: start_time/end_time sent in %s (%s)", center.source, one_line(status, 40),
+                      unit, why)
 
 
 def _unfiltered_in_window(center: TaskCenter, status: str, unit: str, start: datetime, end: datetime,
