@@ -20,6 +20,10 @@ request (one page); a listing with tasks costs nothing extra. A cheaper check (e
 window of known answer) does not exist: only real tasks tell which unit selects them.
 If neither unit returns the tasks the unfiltered page shows inside the window, those tasks are kept (they
 are real) and the listing is reported incomplete, so the source is counted towards "monitor blind".
+Limits: the probe reads one page, so it relies on the API listing the newest tasks first (as the emulator
+and the documented examples do); a confirmed unit is not probed again, so a server that later changed its
+reading silently would only be noticed by a 400. A confirmation by one status listing of a run spares the
+task center's other listings of that run their probe when it arrives first (they run concurrently).
 """
 
 from __future__ import annotations
