@@ -35,6 +35,7 @@ from .retry import RetryPolicy
 from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
 from .sources.readings import first_reading, remember_reading
+from .sources.time_units import remember_unit, remembered_unit
 from .state import StateStore, open_store
 from .state.document import State, entry_source, fold_notices
 from .tasks import SERVICE_TITLES, Target, Task
@@ -62,6 +63,8 @@ class SourceReport:
     skipped: bool = False  # cut short by the deadline: counts towards "monitor blind" like a failure
     anomalies: list[str] = field(default_factory=list)
     offset_reading: str | None = None  # what `offset` means there, as a complete listing confirmed
+    time_unit: str | None = None  # RDS: the unit of the query times the listings used (time_units.py)
+    time_unit_confirmed: bool = False  # ... and whether a task inside the window confirmed it
 
 
 @dataclass
@@ -153,6 +156,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             reports[source].ok, reports[source].error = False, internal_error(exc, ctx)
             continue
         centers[source] = center
+        center.time_unit = remembered_unit(state, source)
         reading = first_reading(state, source, service, ctx.config.taurusdb_offset_mode)
         jobs.extend((center, status, reading) for status in statuses_to_list(ctx.config, service))
 
@@ -187,6 +191,8 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             report.anomalies.extend(listing.anomalies)
             if listing.complete and listing.reading:
                 report.offset_reading = listing.reading
+            if listing.time_unit and (listing.time_unit_confirmed or not report.time_unit_confirmed):
+                report.time_unit, report.time_unit_confirmed = listing.time_unit, listing.time_unit_confirmed
     return tasks, [reports[source] for source in by_name], violations, centers  # reported in configured order
 
 
@@ -471,6 +477,8 @@ def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: d
     for report in reports:
         if report.offset_reading:
             remember_reading(state, report.source, report.offset_reading)
+        if report.time_unit:
+            remember_unit(state, report.source, report.time_unit, report.time_unit_confirmed)
     pruned = state.prune(ctx.now, config.lookback, owns=ctx.owns)
     return observations, given_up, waiting, pruned, messages
 

@@ -24,7 +24,8 @@ Decisions where the documents are unclear:
 - List `offset`: per service, offset_modes={"gaussdb": "page", ...} reads it as a page number from 1 or
   as items from 0 (defaults: TaurusDB page, openGauss, DDS and RDS item; taurusdb_offset_mode= still works);
   omit_total_count={"dds", ...} leaves total_count out of those list answers (see taskcenters.py);
-  rds_time_unit="ms" | "s" reads RDS's "UTC timestamp" query times as milliseconds (documented) or seconds.
+  rds_time_unit="ms" | "s" | "s_lenient" reads RDS's "UTC timestamp" query times as milliseconds
+  (documented) or seconds (a millisecond value refused with 400, or silently read as a far-future instant).
 - Invalid list/detail parameters: 400 DBS.200001. Unknown/expired task id: 400 DBS.200022 "The job does not
   exist.". Unknown API path: 404 APIG.0101.
 - Signature failures, wrong AK, missing/unexpected/wrong security token, X-Project-Id differing from the

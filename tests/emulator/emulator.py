@@ -37,8 +37,10 @@ HOSTS = ("taurusdb", "gaussdb", "dds", "rds", "smn", "obs")  # plus "functiongra
 # where offset=0 is no page at all (an empty answer; total_count still counts every match)
 OFFSET_MODES = ("item", "page", "page_strict")
 DOCUMENTED_OFFSET_MODES = {"taurusdb": "page", "gaussdb": "item", "dds": "item", "rds": "item"}
-# How RDS reads its "UTC timestamp" query times: UNIX milliseconds (its API reference) or seconds.
-RDS_TIME_UNITS = ("ms", "s")
+# How RDS reads its "UTC timestamp" query times: UNIX milliseconds (its API reference), seconds (refusing
+# a value beyond year 9999 with 400), or seconds without complaint (a millisecond value is a window some
+# 50,000 years ahead, clamped to the last representable instant: an empty list, the silent variant).
+RDS_TIME_UNITS = ("ms", "s", "s_lenient")
 
 
 def _utcnow() -> datetime:

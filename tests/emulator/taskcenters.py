@@ -13,10 +13,11 @@ Decisions where the documents are unclear (see also the package docstring):
   DDS and RDS item (their documents and SDKs; RDS's own example sends offset=1&limit=3, so "page" is a
   reading there too).
 - RDS start_time/end_time: the SDK says "UTC timestamp" (no unit), the API reference (OTC edition) says
-  UNIX milliseconds and its example sends 13 digits. CloudEmulator(rds_time_unit="ms" | "s") reads them
-  either way (default "ms"); under "s" a millisecond value lies beyond year 9999 and is refused with 400,
-  as a server that cannot represent the instant would. start_time without end_time is refused (the SDK:
-  when start_time is given, end_time is required).
+  UNIX milliseconds and its example sends 13 digits. CloudEmulator(rds_time_unit="ms" | "s" | "s_lenient")
+  reads them either way (default "ms"); under "s" a millisecond value lies beyond year 9999 and is refused
+  with 400, as a server that cannot represent the instant would; under "s_lenient" it is taken without
+  complaint as the last instant the server can represent (a window far in the future: an empty list, no
+  error). start_time without end_time is refused (the SDK: when start_time is given, end_time is required).
 - `total_count`: present by default (as documented); CloudEmulator(omit_total_count={...}) leaves it out of
   a service's list answers (Terraform's DDS data source says it is "actual not in return").
 - Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all four services.
@@ -235,7 +236,12 @@ def _timestamp(query: dict[str, Any], name: str, unit: str) -> datetime | None:
             return parse_unix_ms(text)
         if not _DIGITS.match(text):
             raise ValueError(text)
-        return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            if unit != "s_lenient":
+                raise
+            return datetime.max.replace(tzinfo=timezone.utc)
     except (ValueError, OverflowError, OSError):
         raise ParamError(f"Invalid parameter {name}: {text!r} (UTC timestamp).") from None
 

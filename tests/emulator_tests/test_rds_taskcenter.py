@@ -99,6 +99,19 @@ def test_times_read_as_seconds_refuse_milliseconds_and_take_seconds() -> None:
         assert [t["id"] for t in body(rds.list_tasks(ListTasksRequest(**seconds)))["tasks"]] == [task_id]
 
 
+def test_times_read_as_seconds_leniently_take_milliseconds_as_the_far_future() -> None:
+    """The silent variant: no error, only an empty list for a millisecond window; seconds still select."""
+    with CloudEmulator(seed_examples=False, rds_time_unit="s_lenient") as emu:
+        task_id = add(emu, 30)
+        rds = client(emu, "rds")
+        now = emu.now()
+        window = {"start_time": ms(now - timedelta(days=1)), "end_time": ms(now + timedelta(minutes=5))}
+        assert body(rds.list_tasks(ListTasksRequest(**window)))["tasks"] == []
+        seconds = {"start_time": str(int((now - timedelta(days=1)).timestamp())), "end_time": str(int(now.timestamp()))}
+        assert [t["id"] for t in body(rds.list_tasks(ListTasksRequest(**seconds)))["tasks"]] == [task_id]
+        assert [t["id"] for t in body(rds.list_tasks(ListTasksRequest()))["tasks"]] == [task_id]  # no window
+
+
 def test_offset_readings_are_switches() -> None:
     with CloudEmulator(seed_examples=False, offset_modes={"rds": "page"}) as emu:
         ids = [add(emu, 10 + n) for n in range(5)]

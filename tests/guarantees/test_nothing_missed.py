@@ -91,3 +91,6 @@ def test_every_failure_is_found_whatever_offset_means(env, monkeypatch, variant:
         assert len(published) == len(keys)
         assert summary["outcome"] == "ok", summary
         assert [s["offset_reading"] for s in summary["sources"]] == [variant.offset_mode]
+        if variant.service == "rds":  # the unit of the query times the answers showed (time_units.py)
+            unit = "ms" if variant.rds_time_unit == "ms" else "s"
+            assert [(s["time_unit"], s["time_unit_confirmed"]) for s in summary["sources"]] == [(unit, True)]

@@ -27,6 +27,7 @@ from ..tasks import Target, Task
 from ..timeutil import parse_instant
 from ..validation import PageValidator, detail_validator, page_validator
 from .pager import READINGS, Pager
+from .time_units import UnitBelief, list_inferring_unit
 
 MAX_ID = 128  # task IDs are UUIDs (36 characters); anything far longer is shortened to a stable stand-in
 CONNECTIONS = 10  # requests in flight per client: the SDK's connection pool size
@@ -49,6 +50,9 @@ class ServiceSpec:
     item_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw list item -> Task fields
     detail_fields: Callable[[dict[str, Any]], dict[str, Any]]  # raw detail job -> Task fields
     offset_reading: str = "item"  # what the documents say `offset` means; the answers have the last word
+    # The unit of the query times is contested (RDS): list_request takes unit= and the answers decide
+    # (time_units.py).
+    infer_time_unit: bool = False
 
     def __post_init__(self) -> None:
         if self.offset_reading not in READINGS:
@@ -80,6 +84,8 @@ class Listing:
     anomalies: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     reading: str | None = None  # the reading of `offset` the answers confirmed (None: one page, no test)
+    time_unit: str | None = None  # the query-time unit the listing was read in (infer_time_unit only)
+    time_unit_confirmed: bool = False  # a task inside the window came back: the unit is the server's
 
 
 class TaskCenter:
@@ -98,6 +104,7 @@ class TaskCenter:
                                    read_timeout, pool_size=CONNECTIONS, deadline=deadline)
         # Shared by every task center of a run when given: TASKWATCH_CONCURRENCY requests in flight in all.
         self._slots = slots if slots is not None else threading.BoundedSemaphore(CONNECTIONS)
+        self.time_unit = UnitBelief()  # infer_time_unit only: the unit to try first (the run sets the state's)
 
     # -- raw calls -------------------------------------------------------------------------------------
     def _fetch(self, call: str, operation: str, request: Any) -> Any:
@@ -116,10 +123,18 @@ class TaskCenter:
         shift the pages) is kept once; a listing that does not add up is reported incomplete, and the next
         run reads it all again.
         """
+        if self.spec.infer_time_unit:
+            return list_inferring_unit(self, status, start, end, reading, self.time_unit)
+        return self.read_listing(status, start, end, reading)
+
+    def read_listing(self, status: str, start: datetime, end: datetime, reading: str | None = None,
+                     unit: str | None = None) -> Listing:
+        """One listing under one reading of `offset` (and, with `unit`, one unit of the query times)."""
         size = self.spec.page_size
+        units = {} if unit is None else {"unit": unit}
 
         def request(offset: int) -> Any:
-            return self.spec.list_request(status, start, end, offset, size)
+            return self.spec.list_request(status, start, end, offset, size, **units)
 
         return Pager(self, request, reading or self.spec.offset_reading, Listing()).read()
 

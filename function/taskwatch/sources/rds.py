@@ -8,7 +8,10 @@ it with an offset pager of 50 too; the answers still confirm or correct the read
 
 Query times: the SDK calls start_time/end_time a "UTC timestamp" (a string, no unit); the API reference
 (OTC edition, rds_13_0002) says "UNIX timestamp ... in milliseconds, UTC" and its example sends 13 digits
-(start_time=1747919701390), so UNIX milliseconds as a string are sent. start_time needs end_time.
+(start_time=1747919701390), so UNIX milliseconds are sent first; the answers confirm or correct that unit
+(time_units.py: a 400 parameter error, or an empty filtered listing while the unfiltered one shows tasks in
+the window, switches to seconds), and the state remembers it. start_time needs end_time; neither is sent
+for the unfiltered probe.
 The detail nests instance{id, name} and says `process`, like TaurusDB's.
 """
 
@@ -17,8 +20,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..timeutil import format_unix_ms
 from .base import ServiceSpec, field_map, job_detail_fields
+from .time_units import MS, format_timestamp
 
 
 def _client_class() -> Any:
@@ -27,10 +30,13 @@ def _client_class() -> Any:
     return RdsClient
 
 
-def _list_request(status: str, start: datetime, end: datetime, offset: int, limit: int) -> Any:
+def _list_request(status: str, start: datetime | None, end: datetime | None, offset: int, limit: int,
+                  unit: str = MS) -> Any:
+    """start and end None: no time filter (the API takes both or neither)."""
     from huaweicloudsdkrds.v3.model.list_tasks_request import ListTasksRequest
 
-    return ListTasksRequest(status=status, start_time=format_unix_ms(start), end_time=format_unix_ms(end),
+    return ListTasksRequest(status=status, start_time=None if start is None else format_timestamp(start, unit),
+                            end_time=None if end is None else format_timestamp(end, unit),
                             offset=offset, limit=limit)
 
 
@@ -63,4 +69,5 @@ SPEC = ServiceSpec(
                           progress="process", instance_id="instance_id", instance_name="instance_name",
                           fail_reason="fail_reason"),
     detail_fields=job_detail_fields("process"),
+    infer_time_unit=True,
 )
