@@ -142,14 +142,19 @@ def _exports_on_demand(module: ModuleType) -> Callable[[str], Any]:
         if name.startswith("_"):
             raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
         # The SDK's own index first; for a name it does not list, the generator's file naming
-        # (ShowJobDetailResponse -> show_job_detail_response) in case a release writes its __init__ otherwise.
-        source = _exports(module).get(name) or f"{module.__name__}.{_CAMEL.sub('_', name).lower()}"
-        try:
-            value = getattr(importlib.import_module(source), name)
-        except (ImportError, AttributeError):
-            _misses.add(f"{module.__name__}.{name}")
-            raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}") from None
-        setattr(module, name, value)  # found once: later lookups do not come here
-        return value
+        # (ShowJobDetailResponse -> show_job_detail_response) here and in the model package, in case a
+        # release writes its __init__ otherwise.
+        source = _exports(module).get(name)
+        snake = _CAMEL.sub("_", name).lower()
+        places = [source] if source else [f"{module.__name__}.{snake}", f"{module.__name__}.model.{snake}"]
+        for place in places:
+            try:
+                value = getattr(importlib.import_module(place), name)
+            except (ImportError, AttributeError):
+                continue
+            setattr(module, name, value)  # found once: later lookups do not come here
+            return value
+        _misses.add(f"{module.__name__}.{name}")
+        raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
 
     return __getattr__
