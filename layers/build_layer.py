@@ -7,8 +7,14 @@ pinned and hashed); download the manylinux2014_x86_64 cp3X wheels into a cache u
 --require-hashes mode (skipped when the pins did not change); check EVERY wheel in the cache against the lock's
 sha256 digests (a cached wheel is never trusted because it is there); install them with pip --target
 (--require-hashes again) into a staging directory; prune what the runtime does not need; precompile bytecode
-with an interpreter of exactly the runtime's version; write a reproducible zip; check FunctionGraph's limits.
-An unchanged build is skipped only when the zip still has the sha256 the last build recorded.
+with CPython of exactly the release pinned for the runtime (ship/runtimes.py COMPILERS); write a reproducible
+zip; check FunctionGraph's limits. An unchanged build is skipped only when the zip still has the sha256 the
+last build recorded.
+
+One layer per lock, whatever the machine: without that release (`pyenv install 3.10.13`, or
+TASKWATCH_LAYER_PYTHON=/path/to/python3.10) the build stops before doing anything (exit 3) and says so. It
+never falls back to another interpreter or to a layer without bytecode: two machines would then deploy two
+different dependency versions for the same lock, and the function would flip between them.
 
 Layout: the packages sit at the zip ROOT (yaml/, jsonschema/, ... and their *.dist-info). Huawei's "How Do
 I Create Function Dependencies?" (FunctionGraph FAQ, functiongraph_03_0343) builds a Python dependency by
@@ -22,9 +28,11 @@ extraction sets, so they would be rejected. checked-hash pycs stay valid but mak
 hash its source. unchecked-hash pycs are trusted as they are: right for an immutable layer whose sources
 never change without a new dependency version (the pyc and its source ship together, content-addressed by
 the zip's hash). Hash-based pycs also carry no timestamp, which keeps the zip reproducible. Two more things
-do: PYTHONHASHSEED is fixed (frozenset constants are marshalled in hash order) and compileall runs in ONE
-process (-j1): marshal flags a string as shared when its reference count is above one, which depends on
-what else the compiling process holds, so parallel workers (-j0) give different bytes from run to run.
+do: PYTHONHASHSEED is fixed (frozenset constants are marshalled in hash order) and ship/compile_tree.py
+compiles in ONE process, one file after another from the same process state: marshal flags a string as
+shared when its reference count is above one, which depends on what else the compiling process holds
+(parallel workers, or garbage left by earlier files, give different bytes from run to run and from one
+checkout directory to another).
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ from ship.zipfile_det import MB, ZipReport, sha256_file, tree_entries, write_zip
 MAX_FILES = 30_000  # FunctionGraph: files in one dependency
 MAX_BYTES = 300 * MB  # FunctionGraph: a dependency uploaded through OBS
 DIRECT_BYTES = 10 * MB  # above this the zip must go through OBS
+COMPILE_TREE = paths.LAYERS / "ship" / "compile_tree.py"  # run by the runtime's interpreter
+COMPILER_MISSING = 3  # exit status: no interpreter of the pinned release (the message says how to get one)
 DIST_INFO_DROP = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}  # METADATA stays (importlib.metadata)
 
 
@@ -70,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 def build(runtime: str, version: str, pins: list[requirements.Pin], out: Path, force: bool = False) -> int:
     tag = runtime.lower()
     destination = out / paths.layer_zip_name(runtime)
-    interpreter = runtimes.find_interpreter(version)
+    try:
+        interpreter = runtimes.layer_compiler(version)
+    except runtimes.CompilerMissing as exc:
+        print(f"layer: {exc}", file=sys.stderr)
+        return COMPILER_MISSING
     inputs = _inputs(runtime, pins, interpreter)
     stamp = destination.with_name(destination.name + ".inputs.json")
     if not force and destination.is_file() and _up_to_date(stamp, inputs, destination):
@@ -92,11 +106,7 @@ def build(runtime: str, version: str, pins: list[requirements.Pin], out: Path, f
                  "--require-hashes", *_platform_args(version), "-r", str(wheels / "requirements.txt")]):
         return 1
     _prune(staging)
-    if interpreter is None:
-        print(f"WARNING: no Python {version} interpreter found (python{version} on PATH or "
-              f"~/.pyenv/versions/{version}.*): the layer ships NO bytecode, so every cold start compiles "
-              "every imported module in memory", file=sys.stderr)
-    elif not _compile(interpreter, staging):
+    if not _compile(interpreter, staging):
         return 1
     report = write_zip(destination, tree_entries(staging))
     shutil.rmtree(staging, ignore_errors=True)
@@ -115,17 +125,17 @@ def _up_to_date(stamp: Path, inputs: dict[str, object], destination: Path) -> bo
     return recorded.pop("zip_sha256", None) == sha256_file(destination) and recorded == inputs
 
 
-def _inputs(runtime: str, pins: list[requirements.Pin], interpreter: Path | None) -> dict[str, object]:
+def _inputs(runtime: str, pins: list[requirements.Pin], interpreter: Path) -> dict[str, object]:
     """Everything the zip's bytes depend on; an unchanged set means the existing zip is still right."""
     from pip import __version__ as pip_version
 
-    tools = [Path(__file__), Path(paths.LAYERS / "ship" / "zipfile_det.py")]
+    tools = [Path(__file__), paths.LAYERS / "ship" / "zipfile_det.py", COMPILE_TREE]
     return {
         "runtime": runtime,
         "pins": [pin.hashed_line for pin in pins],
         "platform": requirements.PLATFORM,
-        "bytecode": f"{runtimes.cache_tag(runtimes.python_version(runtime))} unchecked-hash" if interpreter else "none",
-        "compiler": runtimes.full_version(interpreter) if interpreter else None,
+        "bytecode": f"{runtimes.cache_tag(runtimes.python_version(runtime))} unchecked-hash",
+        "compiler": runtimes.full_version(interpreter),
         "pip": pip_version,
         "tools": {tool.name: sha256_file(tool) for tool in tools},
     }
@@ -191,15 +201,15 @@ def _prune(root: Path) -> None:
 
 
 def _compile(interpreter: Path, root: Path) -> bool:
-    # -s: no user site; PYTHON* variables cleared but a fixed hash seed; -j1: see the module docstring.
+    # -S -s: neither site nor user site (nothing of the compiler's own installation in the process); PYTHON*
+    # variables cleared but a fixed hash seed. ship/compile_tree.py says why not `-m compileall`.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"
-    command = [str(interpreter), "-s", "-m", "compileall", "-q", "-j1", "--invalidation-mode", "unchecked-hash",
-               "-s", str(root), str(root)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    command = [str(interpreter), "-S", "-s", str(COMPILE_TREE), str(root)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=root)
     if result.returncode != 0:
         print((result.stdout + result.stderr)[-4000:], file=sys.stderr)
-        print(f"layer: compileall with {interpreter} failed", file=sys.stderr)
+        print(f"layer: compiling the bytecode with {interpreter} failed", file=sys.stderr)
         return False
     return True
 

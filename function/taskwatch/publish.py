@@ -17,8 +17,10 @@ from .errors import OutOfTime, PublishError, SourceError
 from .messages import Message
 from .retry import RetryPolicy, call_with_retry
 from .sdk import build_client, invoke, split_endpoint
+from .sdk_loader import sdk_class
 from .secrets_scrub import SCRUBBER
 
+SMN = "huaweicloudsdksmn.v2"
 MAX_MESSAGE_BYTES = 256 * 1024
 
 
@@ -73,18 +75,16 @@ class SmnPublisher:
         self.topic_urn = config.topic_urn
         _, _, region, project_id, _ = config.topic_urn.split(":", 4)
         endpoint, self.path_prefix = split_endpoint(config.endpoint("smn", region))
-        from huaweicloudsdksmn.v2.smn_client import SmnClient
-
-        self.client = build_client(SmnClient, endpoint, project_id, credentials,
+        self.client = build_client(sdk_class(SMN, "SmnClient"), endpoint, project_id, credentials,
                                    config.http_timeout, deadline=deadline, keep=SAVE_RESERVE)
         self.deadline = deadline
         self.policy = policy
 
     def publish(self, message: Message) -> str:
         """Publish; returns SMN's message_id, or raises PublishError."""
-        from huaweicloudsdksmn.v2.model.message_attribute import MessageAttribute
-        from huaweicloudsdksmn.v2.model.publish_message_request import PublishMessageRequest
-        from huaweicloudsdksmn.v2.model.publish_message_request_body import PublishMessageRequestBody
+        MessageAttribute = sdk_class(SMN, "MessageAttribute")
+        PublishMessageRequest = sdk_class(SMN, "PublishMessageRequest")
+        PublishMessageRequestBody = sdk_class(SMN, "PublishMessageRequestBody")
 
         message = scrubbed(message)
         body = PublishMessageRequestBody(

@@ -6,11 +6,16 @@ the emulator (its example tasks: 2 failures to alert, so lists, details, the lea
 write all happen), from a fresh file:// state. Measured in the child: interpreter start (the parent's clock
 at spawn) to the handler's return; also the child's own perf_counter from its first line.
 
+Optimised: the layer as built (bytecode) and the function as shipped, which imports from each SDK only the
+client and the models a run uses (taskwatch/sdk_loader.py), never the SDK packages' package-wide imports.
 Baseline (naive), interleaved with the optimised runs in the same bench run: the same invocation with the four
-SDK packages imported whole before `index`, from a copy of the layer with every __pycache__ removed. -B keeps
-anything from being written (FunctionGraph mounts code and layer read-only), so every repeat of either kind
-compiles what has no bytecode, exactly as a cold start on the platform does; the bench checks afterwards that
-no __pycache__ appeared. Budget: median(optimised) / median(baseline) <= 0.35.
+SDK packages imported whole before `index` (as packaged: every model), from a copy of the layer with every
+__pycache__ removed. -B keeps anything from being written (FunctionGraph mounts code and layer read-only), so
+every repeat of either kind compiles what has no bytecode, exactly as a cold start on the platform does; the
+bench checks afterwards that no __pycache__ appeared. Budget: median(optimised) / median(baseline) <= 0.15
+(measured 0.117 over 7 repeats and 0.13 over 3 on the shared 2-CPU machine at load averages of 20-30; the
+ratio holds under load because both sides slow down alike). Also reported, no budget: the four SDKs imported
+whole WITH the layer's bytecode, which isolates what the loader alone saves.
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from . import common
 from .common import Check, Child, Outcome
 from .prepared import Prepared
 
-BUDGET = 0.35
+BUDGET = 0.15
+KINDS = ("optimised", "baseline", "eager_bytecode")  # the last one is reported, not budgeted
 
 
-def _one(prep: Prepared, emu: Any, eager: bool) -> dict[str, Any]:
+def _one(prep: Prepared, emu: Any, kind: str) -> dict[str, Any]:
     state_dir = tempfile.mkdtemp(dir=prep.work, prefix="cold-state-")
     env = common.function_env(emu, f"file://{state_dir}/state.json")
-    layer_dir = prep.nopyc_dir if eager else prep.layer_dir
+    eager = kind != "optimised"
+    layer_dir = prep.nopyc_dir if kind == "baseline" else prep.layer_dir
     child = Child(prep.layer, prep.code_dir, layer_dir, env, prep.work, eager=eager, auto=True)
     result = child.result()
     exit_s = child.wait()
@@ -46,13 +53,13 @@ def measure(prep: Prepared, repeats: int) -> Outcome:
                                 "(3 services)")
     before = {"layer": common.tree_fingerprint(prep.layer_dir), "nopyc": common.tree_fingerprint(prep.nopyc_dir),
               "code": common.tree_fingerprint(prep.code_dir)}
-    runs: dict[str, list[dict[str, Any]]] = {"optimised": [], "baseline": []}
+    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     with common.emulator() as emu:
-        _one(prep, emu, False)  # warm the OS page cache for both trees, so repeat 1 is not an outlier
-        _one(prep, emu, True)
+        _one(prep, emu, "optimised")  # warm the OS page cache for both trees, so repeat 1 is not an outlier
+        _one(prep, emu, "baseline")
         for repeat in range(repeats):
-            for kind in (("optimised", "baseline") if repeat % 2 == 0 else ("baseline", "optimised")):
-                run = _one(prep, emu, kind == "baseline")
+            for kind in (KINDS[repeat % 3:] + KINDS[:repeat % 3]):  # each kind first, second and third in turn
+                run = _one(prep, emu, kind)
                 runs[kind].append(run)
                 common.log(f"cold start {kind} #{len(runs[kind])}: {run['total_s']:.2f} s "
                            f"(import {run['import_s']:.2f} s, handler {run['handler_s']:.2f} s)")
@@ -67,14 +74,17 @@ def measure(prep: Prepared, repeats: int) -> Outcome:
                     medians=medians, ratio=ratio, ratio_child_clock=medians["optimised"]["child_s"]
                     / medians["baseline"]["child_s"], runs=runs, trees_written=written,
                     modules={k: rs[0]["modules"] for k, rs in runs.items()})
-    for kind in ("optimised", "baseline"):
+    labels = {"optimised": "optimised: layer bytecode, SDK classes loaded on demand",
+              "baseline": "baseline: no bytecode, 4 SDKs imported eagerly",
+              "eager_bytecode": "for comparison: layer bytecode, 4 SDKs imported eagerly"}
+    for kind, label in labels.items():
         m = medians[kind]
-        label = ("optimised: layer bytecode, lazy SDK imports" if kind == "optimised"
-                 else "baseline: no bytecode, 4 SDKs imported eagerly")
         out.rows.append((f"{label} (median of {repeats})",
                          f"{m['total_s']:.2f} s to return (import {m['import_s']:.2f} s, handler "
                          f"{m['handler_s']:.2f} s; child clock {m['child_s']:.2f} s; exit {m['exit_s']:.2f} s)"))
-    out.rows.append(("ratio optimised / baseline (interpreter start to return)", f"{ratio:.2f}"))
+    out.rows.append(("ratio optimised / baseline (interpreter start to return)", f"{ratio:.3f}"))
+    out.rows.append(("modules loaded (optimised / eager with bytecode / baseline)",
+                     " / ".join(str(runs[kind][0]["modules"]) for kind in ("optimised", "eager_bytecode", "baseline"))))
     bad = [r for rs in runs.values() for r in rs if r["outcome"] != "ok" or r["published"] != 2]
     outside = sorted({m for rs in runs.values() for r in rs for m in r["outside"]})
     if bad:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from ship.zipfile_det import sha256_file
 
 from .conftest import LAYERS, REPO, load_tool, paths
 from .conftest import runtimes as rt
@@ -50,13 +53,56 @@ def test_layer_zip_layout_and_pruning(build_layer) -> None:
 
 
 def test_layer_rebuild_gives_the_same_bytes(build_layer) -> None:
-    first = build_layer("Python3.10").read_bytes()
+    first = sha256_file(build_layer("Python3.10"))
     result = subprocess.run([sys.executable, str(LAYERS / "build_layer.py"), "--runtime", "Python3.10", "--force"],
                             capture_output=True, text=True, cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert (paths.LAYER_DIR / paths.layer_zip_name("Python3.10")).read_bytes() == first
+    assert sha256_file(paths.LAYER_DIR / paths.layer_zip_name("Python3.10")) == first
+    assert f"sha256 {first}" in result.stdout
     assert "bytecode cpython-310 unchecked-hash" in result.stdout
     assert "over 10 MB" in result.stdout  # and so deploy sends it through OBS
+
+
+def test_a_fresh_clone_builds_the_same_layer(build_layer, tmp_path: Path) -> None:
+    """Another checkout in another directory (another machine, as far as the build can tell) gives the same
+    sha256 for the same lock: the zip records no path, time, owner or umask of the build. The clone starts
+    from a copy of the wheel cache only to spare the download; every wheel is checked against the lock again."""
+    if subprocess.run(["git", "-C", str(REPO), "rev-parse", "--git-dir"], capture_output=True).returncode != 0:
+        pytest.skip(f"{REPO} is not a git checkout")
+    ours = sha256_file(build_layer("Python3.10"))
+    clone = tmp_path / "elsewhere" / "taskwatch"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=120)
+    changed = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "layers/"],
+                             capture_output=True, text=True).stdout
+    cache = Path("build", "layer", "wheels", "python3.10")
+    shutil.copytree(REPO / cache, clone / cache)
+    result = subprocess.run([sys.executable, str(clone / "layers" / "build_layer.py"), "--runtime", "Python3.10"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    theirs = sha256_file(clone / "build" / "layer" / paths.layer_zip_name("Python3.10"))
+    assert theirs == ours, f"the clone built another layer (uncommitted changes under layers/: {changed!r})"
+
+
+def test_without_the_pinned_compiler_nothing_is_built(tmp_path: Path) -> None:
+    """Another release, or no interpreter at all: exit 3 with how to get the right one, and no zip, no download."""
+    wanted = rt.COMPILERS["3.10"]
+    for given, says in [(sys.executable, f"is CPython {platform.python_version()}"),
+                        (str(tmp_path / "missing" / "python3.10"), "does not run")]:
+        out = tmp_path / "out"
+        result = subprocess.run([sys.executable, str(LAYERS / "build_layer.py"), "--runtime", "Python3.10",
+                                 "--out", str(out)], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, rt.LAYER_PYTHON_VARIABLE: given})
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert says in result.stderr and f"pyenv install {wanted}" in result.stderr
+        assert rt.LAYER_PYTHON_VARIABLE in result.stderr and "Nothing was built" in result.stderr
+        assert not out.exists()
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}  # no pyenv, no python3.10 of ours
+    if rt.release(Path("/usr/bin/python3.10")) == wanted:
+        pytest.skip(f"/usr/bin/python3.10 is {wanted} itself")
+    result = subprocess.run([sys.executable, str(LAYERS / "build_layer.py"), "--runtime", "Python3.10",
+                             "--out", str(tmp_path / "bare")], capture_output=True, text=True, timeout=120, env=bare)
+    assert result.returncode == 3 and f"no CPython {wanted} found" in result.stderr, result.stderr
+    assert not (tmp_path / "bare").exists()
 
 
 def test_limits_are_enforced(tmp_path: Path, capsys) -> None:
@@ -141,3 +187,5 @@ def test_runtimes_and_interpreters() -> None:
     with pytest.raises(ValueError, match="unsupported runtime"):
         rt.python_version("Python2.7")
     assert rt.find_interpreter("3.99") is None
+    assert set(rt.COMPILERS) == set(rt.RUNTIMES.values())  # every runtime has its one bytecode compiler
+    assert all(release.startswith(version + ".") for version, release in rt.COMPILERS.items())

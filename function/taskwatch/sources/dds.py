@@ -10,27 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..sdk_loader import sdk_class
 from ..timeutil import format_offset
 from .base import ServiceSpec, field_map, job_detail_fields
 
 
 def _client_class() -> Any:
-    from huaweicloudsdkdds.v3.dds_client import DdsClient
-
-    return DdsClient
+    return sdk_class("huaweicloudsdkdds.v3", "DdsClient")
 
 
 def _list_request(status: str, start: datetime, end: datetime, offset: int, limit: int) -> Any:
-    from huaweicloudsdkdds.v3.model.list_tasks_request import ListTasksRequest
-
-    return ListTasksRequest(start_time=format_offset(start), end_time=format_offset(end), status=status,
-                            offset=offset, limit=limit)
+    request = sdk_class("huaweicloudsdkdds.v3", "ListTasksRequest")
+    return request(start_time=format_offset(start), end_time=format_offset(end), status=status,
+                   offset=offset, limit=limit)
 
 
 def _detail_request(task_id: str) -> Any:
-    from huaweicloudsdkdds.v3.model.show_job_detail_request import ShowJobDetailRequest
-
-    return ShowJobDetailRequest(id=task_id)
+    return sdk_class("huaweicloudsdkdds.v3", "ShowJobDetailRequest")(id=task_id)
 
 
 # The SDK's list request: Running 执行中 (running), Completed 完成 (finished), Failed 失败 (failed).

@@ -10,27 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..sdk_loader import sdk_class
 from ..timeutil import format_unix_ms
 from .base import ServiceSpec, field_map, job_detail_fields
 
 
 def _client_class() -> Any:
-    from huaweicloudsdkgaussdbforopengauss.v3.gaussdbforopengauss_client import GaussDBforopenGaussClient
-
-    return GaussDBforopenGaussClient
+    return sdk_class("huaweicloudsdkgaussdbforopengauss.v3", "GaussDBforopenGaussClient")
 
 
 def _list_request(status: str, start: datetime, end: datetime, offset: int, limit: int) -> Any:
-    from huaweicloudsdkgaussdbforopengauss.v3.model.list_tasks_request import ListTasksRequest
-
-    return ListTasksRequest(status=status, start_time=format_unix_ms(start), end_time=format_unix_ms(end),
-                            offset=offset, limit=limit)
+    request = sdk_class("huaweicloudsdkgaussdbforopengauss.v3", "ListTasksRequest")
+    return request(status=status, start_time=format_unix_ms(start), end_time=format_unix_ms(end),
+                   offset=offset, limit=limit)
 
 
 def _detail_request(task_id: str) -> Any:
-    from huaweicloudsdkgaussdbforopengauss.v3.model.show_job_detail_request import ShowJobDetailRequest
-
-    return ShowJobDetailRequest(id=task_id)
+    return sdk_class("huaweicloudsdkgaussdbforopengauss.v3", "ShowJobDetailRequest")(id=task_id)
 
 
 # The SDK only says 任务状态 (task status); the API documents list Running, Completed and Failed.

@@ -10,27 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..sdk_loader import sdk_class
 from ..timeutil import format_offset
 from .base import ServiceSpec, field_map, job_detail_fields
 
 
 def _client_class() -> Any:
-    from huaweicloudsdkgaussdb.v3.gaussdb_client import GaussDBClient
-
-    return GaussDBClient
+    return sdk_class("huaweicloudsdkgaussdb.v3", "GaussDBClient")
 
 
 def _list_request(status: str, start: datetime, end: datetime, offset: int, limit: int) -> Any:
-    from huaweicloudsdkgaussdb.v3.model.list_immediate_jobs_request import ListImmediateJobsRequest
-
-    return ListImmediateJobsRequest(status=status, offset=str(offset), limit=str(limit),
-                                    start_time=format_offset(start), end_time=format_offset(end))
+    request = sdk_class("huaweicloudsdkgaussdb.v3", "ListImmediateJobsRequest")
+    return request(status=status, offset=str(offset), limit=str(limit),
+                   start_time=format_offset(start), end_time=format_offset(end))
 
 
 def _detail_request(task_id: str) -> Any:
-    from huaweicloudsdkgaussdb.v3.model.show_gauss_my_sql_job_info_request import ShowGaussMySqlJobInfoRequest
-
-    return ShowGaussMySqlJobInfoRequest(id=task_id)
+    return sdk_class("huaweicloudsdkgaussdb.v3", "ShowGaussMySqlJobInfoRequest")(id=task_id)
 
 
 # The SDK (list_immediate_jobs, get_job_info_detail): Running 正在执行, Completed 执行成功, Failed 执行失败,
