@@ -21,7 +21,7 @@ from .endpoints import default_endpoint
 from .errors import ConfigError
 from .jsontext import loads_strict
 from .schema_files import describe_error, error_path, load_schema, validator
-from .tasks import SERVICES, Target
+from .tasks import SERVICES, Agency, Target
 from .timeutil import parse_duration
 from .urls import check_bucket_name, check_endpoint
 
@@ -191,7 +191,8 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
             raise ConfigError("TASKWATCH_PROJECT_ID", "required (or RUNTIME_PROJECT_ID, or TASKWATCH_TARGETS)")
         targets_raw = [{"region": region, "project_id": project, "services": get("TASKWATCH_SERVICES")}]
     watched = tuple(
-        Target(t["region"], t["project_id"], tuple(t.get("services") or SERVICES), t.get("shard"))
+        Target(t["region"], t["project_id"], tuple(t.get("services") or SERVICES), t.get("shard"),
+               Agency(t["agency"]["domain"], t["agency"]["name"]) if t.get("agency") else None)
         for t in targets_raw
     )
     if len({(t.region, t.project_id) for t in watched}) != len(watched):
@@ -206,7 +207,7 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
 
     allow_foreign = bool(get("TASKWATCH_ALLOW_FOREIGN_ENDPOINTS"))
     endpoints: dict[str, str | None] = {}
-    for service in (*SERVICES, "smn", "obs"):
+    for service in (*SERVICES, "smn", "obs", "iam"):
         key = f"{PREFIX}ENDPOINT_{service.upper()}"
         endpoints[service] = values.get(key)
         if endpoints[service]:

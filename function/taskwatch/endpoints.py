@@ -45,6 +45,7 @@ REGION_TABLES: Mapping[str, RegionTable] = {
                            "GaussDBforopenGaussRegion"),
     "dds": RegionTable("huaweicloudsdkdds", "v3/region/dds_region.py", "DdsRegion"),
     "smn": RegionTable("huaweicloudsdksmn", "v2/region/smn_region.py", "SmnRegion"),
+    "iam": RegionTable("huaweicloudsdkiam", "v3/region/iam_region.py", "IamRegion"),
 }
 OBS_TEMPLATE = "https://{bucket}.obs.{region}.myhuaweicloud.com"
 OBS_REGIONS: Mapping[str, str] = {"eu-west-101": "https://{bucket}.obs.eu-west-101.myhuaweicloud.eu"}
@@ -53,6 +54,7 @@ FALLBACK: Mapping[str, str] = {
     "gaussdb": "https://gaussdb-opengauss.{region}.myhuaweicloud.com",
     "dds": "https://dds.{region}.myhuaweicloud.com",
     "smn": "https://smn.{region}.myhuaweicloud.com",
+    "iam": "https://iam.{region}.myhuaweicloud.com",
 }
 
 _warned: set[tuple[str, str]] = set()

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import decide, health
+from .agencies import AgencyCredentials
 from .config import Config
 from .credentials import Credentials, registered
 from .deadline import OBS_CALL, Deadline
@@ -75,6 +76,7 @@ class RunContext:
     log: Any
     clock: Callable[[], datetime] = utcnow  # the time now (the lease is stamped with it, not with `now`)
     slots: threading.Semaphore = field(default_factory=lambda: threading.BoundedSemaphore(8))
+    agencies: AgencyCredentials | None = None  # other accounts' credentials, exchanged once per run (agencies.py)
 
     @property
     def watched(self) -> list[str]:
@@ -141,11 +143,16 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
     end = ctx.now + CLOCK_SKEW
     start = end - timedelta(seconds=ctx.config.lookback)
     by_name = {source_name(t, s): (t, s) for t in ctx.config.targets for s in t.services}
+    if ctx.agencies is not None:  # other accounts: each agency's credentials once, before any listing
+        ctx.agencies.prepare(t.agency for t in ctx.config.targets)
     for source in reading_order(ctx, state):
         target, service = by_name[source]
         reports[source] = SourceReport(source)
         try:
             center = make_center(ctx, target, service)
+        except OutOfTime as exc:  # no time left even to obtain its agency's credentials: cut short
+            reports[source].skipped, reports[source].complete, reports[source].error = True, False, str(exc)
+            continue
         except TaskwatchError as exc:
             reports[source].ok, reports[source].error = False, str(exc)
             continue
@@ -222,7 +229,9 @@ def advance_cursor(ctx: RunContext, state: State, cut_short: list[SourceReport])
 
 def make_center(ctx: RunContext, target: Target, service: str) -> TaskCenter:
     spec = SPECS[service]
-    return TaskCenter(spec, target, ctx.config.endpoint(service, target.region), ctx.credentials, ctx.policy,
+    # A target in another account is read with its agency's temporary credentials (SourceError if not obtained).
+    credentials = ctx.agencies.for_agency(target.agency) if ctx.agencies is not None else ctx.credentials
+    return TaskCenter(spec, target, ctx.config.endpoint(service, target.region), credentials, ctx.policy,
                       ctx.deadline, ctx.config.http_timeout, slots=ctx.slots)
 
 
@@ -387,6 +396,8 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     ctx = RunContext(config, credentials, deadline, run_id or uuid.uuid4().hex[:12], now or utcnow(),
                      RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger(), clock=clock,
                      slots=threading.BoundedSemaphore(config.concurrency))
+    ctx.agencies = AgencyCredentials(credentials, config.endpoint("iam", config.obs_region), ctx.policy, deadline,
+                                     config.http_timeout)
     summary = new_summary(ctx, trigger)
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)

@@ -28,7 +28,10 @@ MASK = "***"
 PREFIX = 8  # a run of this many leading characters of a secret is scrubbed wherever it appears
 TAIL = 6  # ... and this many at the very end of a text (a secret cut there)
 MINIMUM = 4  # shorter values are never registered: they would mask ordinary words
-KEEP = 16  # secrets remembered (a warm process sees new temporary credentials every few hours)
+# Secrets remembered (a warm process sees new temporary credentials every few hours): a run may hold its own
+# three and three for each agency of up to 100 targets (agencies.py), so the oldest forgotten are never this
+# run's. Registering rebuilds the index (~1 ms a secret); scrubbing a line costs about the same at any count.
+KEEP = 320
 
 
 def _base64_cores(data: bytes) -> list[str]:

@@ -22,7 +22,8 @@ from typing import Any
 from tests.emulator import CloudEmulator
 
 AUTH_HEADERS = ("Authorization", "X-Security-Token", "x-obs-security-token")
-SDK_CLIENTS = ("GaussDBClient", "GaussDBforopenGaussClient", "DdsClient", "SmnClient")  # the function's clients
+# the function's clients
+SDK_CLIENTS = ("GaussDBClient", "GaussDBforopenGaussClient", "DdsClient", "SmnClient", "IamClient")
 
 
 class RequestRecorder:
