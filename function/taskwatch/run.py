@@ -38,6 +38,7 @@ from .sources import SPECS, Listing, TaskCenter, Violation
 from .sources.readings import first_reading, remember_reading
 from .state import StateStore, open_store
 from .state.document import State, entry_source, fold_notices
+from .state.shards import start_from_shared
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
 
@@ -77,6 +78,7 @@ class RunContext:
     clock: Callable[[], datetime] = utcnow  # the time now (the lease is stamped with it, not with `now`)
     slots: threading.Semaphore = field(default_factory=lambda: threading.BoundedSemaphore(8))
     agencies: AgencyCredentials | None = None  # other accounts' credentials, exchanged once per run (agencies.py)
+    from_shared: bool = False  # this shard's state was started from the shared object (state/shards.py)
 
     @property
     def watched(self) -> list[str]:
@@ -115,7 +117,15 @@ def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> t
     """Read the state (and its ETag); an unreadable one is kept aside, reported once, and replaced by a
     fresh baseline."""
     stored = store.read()
+    ctx.from_shared = False
     if stored is None:
+        # -- a shard's own state, first run: start from the shard's part of the shared object (state/shards.py)
+        part = start_from_shared(ctx.config, ctx.credentials, ctx.deadline, set(ctx.watched), iso(ctx.now) or "")
+        if part is not None:
+            ctx.from_shared = True
+            ctx.log.info("no state at %s yet: starting from shard %s's part of %s (%d tasks)", store.uri,
+                         ctx.config.shard, ctx.config.shared_state_uri, len(part.tasks))
+            return part, None
         ctx.log.info("no state at %s: first run, existing failures will be baselined", store.uri)
         return State.new(ctx.now), None
     try:
@@ -413,7 +423,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
             summary.pop("skipped", None)
             time.sleep(RETRY_PAUSE)
             state, etag = load_state(store, ctx, summary)
-        loaded = None if state.fresh else state.fingerprint()
+        loaded = None if state.fresh or ctx.from_shared else state.fingerprint()  # from shared: always saved
         decided = list(violations)
         observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks, tasks_by_key, reports,
                                                                        decided, centers, details, summary)
