@@ -3,7 +3,7 @@ the Cloud Eye alarm rule on the function's error count with huaweicloudsdkces (v
 
     python layers/deploy.py plan   [--template template.yaml]   # what would change; changes nothing
     python layers/deploy.py apply  [--template template.yaml]   # make it so
-    python layers/deploy.py policy [--template template.yaml] [--only regional|global|deployer]
+    python layers/deploy.py policy [--template template.yaml] [--only regional|global|deployer|assume|member]
                                       # the IAM steps and policies (layers/*-policy*.json), filled in
 
 One line per action: create / update / delete / no change. A deploy with nothing changed sends no mutating
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["plan", "apply", "policy"])
     parser.add_argument("--template", type=Path, default=paths.TEMPLATE)
-    parser.add_argument("--only", choices=["regional", "global", "deployer"],
+    parser.add_argument("--only", choices=["regional", "global", "deployer", "assume", "member"],
                         help="policy: print only this policy's JSON (for piping)")
     args = parser.parse_args(argv)
     env = os.environ if environ is None else environ
