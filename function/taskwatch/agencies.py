@@ -134,6 +134,11 @@ class AgencyCredentials:
                 self._results[agency] = result
             return result.credentials
 
+    def expiry(self, agency: Agency) -> float:
+        """When the agency's credentials of this run stop working (time.time() seconds); 0 when there are none."""
+        result = self._results.get(agency)
+        return result.expires if isinstance(result, Issued) else 0.0
+
     def prepare(self, agencies: Iterable[Agency | None]) -> None:
         """Exchange every named agency up front, a few at once (failures are kept for for_agency)."""
         wanted = list(dict.fromkeys(a for a in agencies if a is not None))
