@@ -406,8 +406,9 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     ctx = RunContext(config, credentials, deadline, run_id or uuid.uuid4().hex[:12], now or utcnow(),
                      RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger(), clock=clock,
                      slots=threading.BoundedSemaphore(config.concurrency))
-    ctx.agencies = AgencyCredentials(credentials, config.endpoint("iam", config.obs_region), ctx.policy, deadline,
-                                     config.http_timeout)
+    if any(t.agency is not None for t in config.targets):  # other accounts: IAM's host only when needed
+        ctx.agencies = AgencyCredentials(credentials, config.endpoint("iam", config.obs_region), ctx.policy,
+                                         deadline, config.http_timeout)
     summary = new_summary(ctx, trigger)
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)
