@@ -182,3 +182,24 @@ def test_an_exception_text_never_holds_the_issued_credentials(fleet) -> None:
     assert "expires_at" in errors
     for secret in ("TMPAKLEAKCHECK000001", "SECRETleakcheck0123456789", "TOKENleakcheck0123456789abcdef"):
         assert secret[:10] not in errors
+
+
+def test_credentials_are_kept_for_their_lifetime_and_exchanged_again_near_its_end(fleet) -> None:
+    from taskwatch.agencies import RENEW_MARGIN, AgencyCredentials
+    from taskwatch.credentials import Credentials
+    from taskwatch.deadline import Deadline
+    from taskwatch.retry import RetryPolicy
+    from taskwatch.tasks import Agency
+
+    from tests.fixtures import AK, SK
+
+    now = [1000.0]
+    exchanges = AgencyCredentials(Credentials(AK, SK), fleet.endpoints["iam"], RetryPolicy(), Deadline(None, 0.0), 5,
+                                  clock=lambda: now[0])
+    agency = Agency(MEMBER_DOMAIN, MEMBER_AGENCY)
+    first = exchanges.for_agency(agency)
+    now[0] = exchanges.expiry(agency) - RENEW_MARGIN - 1  # still valid: kept
+    assert exchanges.for_agency(agency) is first and fleet.request_counts()["iam.assume"] == 1
+    now[0] += 2  # within the margin of its expiry: a new exchange
+    assert exchanges.for_agency(agency) != first and fleet.request_counts()["iam.assume"] == 2
+    assert exchanges.for_agency(None) == Credentials(AK, SK)  # a target without an agency: the own credentials
