@@ -203,3 +203,13 @@ def test_credentials_are_kept_for_their_lifetime_and_exchanged_again_near_its_en
     now[0] += 2  # within the margin of its expiry: a new exchange
     assert exchanges.for_agency(agency) != first and fleet.request_counts()["iam.assume"] == 2
     assert exchanges.for_agency(None) == Credentials(AK, SK)  # a target without an agency: the own credentials
+
+
+@pytest.mark.parametrize("agency", [{"domain": MEMBER_DOMAIN}, {"domain": "a b", "name": MEMBER_AGENCY},
+                                    {"domain": MEMBER_DOMAIN, "name": "*"},
+                                    {"domain": MEMBER_DOMAIN, "name": MEMBER_AGENCY, "duration": 60}])
+def test_a_malformed_agency_stops_the_run_naming_the_key_before_any_call(fleet, monkeypatch, agency) -> None:
+    monkeypatch.setenv("TASKWATCH_TARGETS", targets(agency))
+    summary = invoke()
+    assert summary["outcome"] == "failed" and "TASKWATCH_TARGETS" in summary["errors"][0], summary
+    assert fleet.requests == []
