@@ -5,7 +5,8 @@ whole fleet's state, and their saves make each other decide again (run.py's comm
 whose user_event selects a shard uses its own object:
 
 - TASKWATCH_STATE_URI with a `{shard}` placeholder: the placeholder becomes the shard's label
-  (obs://bucket/taskwatch/{shard}/state.json). Such a URI needs every trigger to select a shard.
+  (obs://bucket/taskwatch/state-{shard}.json). Such a URI needs every trigger to select a shard; deploy.py
+  refuses one whose shards could reach the deploy prefix (taskwatch/{shard}/... could be taskwatch/deploy/).
 - without the placeholder, the shard's label goes before the key's extension:
   obs://bucket/taskwatch/state.json -> obs://bucket/taskwatch/state-<shard>.json (a key without an
   extension gets -<shard> at its end). A trigger that selects no shard keeps the URI as it is.
