@@ -213,3 +213,16 @@ def test_a_malformed_agency_stops_the_run_naming_the_key_before_any_call(fleet, 
     summary = invoke()
     assert summary["outcome"] == "failed" and "TASKWATCH_TARGETS" in summary["errors"][0], summary
     assert fleet.requests == []
+
+
+def test_the_iam_sdk_is_imported_only_when_a_target_names_an_agency() -> None:
+    """Cold starts without other accounts pay nothing for them: the run's modules do not import the IAM SDK."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    function = Path(__file__).resolve().parents[2] / "function"
+    code = ("import sys; import index, taskwatch.run, taskwatch.agencies, taskwatch.state.shards; "
+            "assert not [m for m in sys.modules if m.startswith('huaweicloudsdkiam')], 'IAM SDK imported'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=function, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
