@@ -5,7 +5,7 @@ the Cloud Eye alarm rule on the function's error count with huaweicloudsdkces (v
     python layers/deploy.py apply    [--template template.yaml] [--replace]   # make it so
     python layers/deploy.py rollback [--template template.yaml]   # the alias back to the previous version
     python layers/deploy.py destroy  [--template template.yaml] [--yes]   # remove what deploy created
-    python layers/deploy.py policy [--template template.yaml] [--only regional|global|deployer]
+    python layers/deploy.py policy [--template template.yaml] [--only regional|global|deployer|assume|member]
                                       # the IAM steps and policies (layers/*-policy*.json), filled in
 
 One line per action: create / update / delete / replace / no change. A deploy with nothing changed sends no
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
                         help="apply: allow replacing the function (new name, package or runtime)")
     parser.add_argument("--yes", action="store_true", help="destroy: do not ask for confirmation")
     parser.add_argument("--template", type=Path, default=paths.TEMPLATE)
-    parser.add_argument("--only", choices=["regional", "global", "deployer"],
+    parser.add_argument("--only", choices=["regional", "global", "deployer", "assume", "member"],
                         help="policy: print only this policy's JSON (for piping)")
     args = parser.parse_args(argv)
     env = os.environ if environ is None else environ

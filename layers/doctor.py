@@ -17,7 +17,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -26,15 +26,18 @@ from ship.redact import Redactor
 
 import_function_package()
 
+from preflight.agency import agency_missing_rows, check_agency  # noqa: E402
 from preflight.bucket import check_state_bucket  # noqa: E402
 from preflight.offsets import __doc__ as OFFSET_METHOD  # noqa: E402
 from preflight.rows import FAIL, OK, Row, exit_code, render  # noqa: E402
 from preflight.taskcenter import check_task_center  # noqa: E402
 from preflight.topic import check_topic  # noqa: E402
 from taskwatch.config import load_config  # noqa: E402
-from taskwatch.credentials import resolve_credentials  # noqa: E402
+from taskwatch.credentials import Credentials, resolve_credentials  # noqa: E402
 from taskwatch.errors import TaskwatchError  # noqa: E402
 from taskwatch.sanitize import one_line  # noqa: E402
+from taskwatch.secrets_scrub import SCRUBBER  # noqa: E402
+from taskwatch.tasks import Agency  # noqa: E402
 
 SECRET_KEYS = ("CLOUD_SDK_AK", "CLOUD_SDK_SK", "CLOUD_SDK_SECURITY_TOKEN")
 HEADER = ("taskwatch doctor: read-only preflight with the configuration of `make run`. Nothing is published; "
@@ -64,19 +67,36 @@ def collect(environ: Mapping[str, str]) -> list[Row]:
     token = ", with a security token" if credentials.security_token else ""
     rows = [Row(OK, "configuration", "-", f"{len(config.targets)} target(s), state {config.state_uri}"),
             Row(OK, "credentials", "-", f"CLOUD_SDK_AK and CLOUD_SDK_SK set{token} (tested by the calls below)")]
+    issued: dict[Agency, Credentials | None] = {}
+    for agency in dict.fromkeys(t.agency for t in config.targets if t.agency is not None):
+        rows += guarded(f"agency {agency.label}", lambda a=agency: _exchange(config, credentials, a, issued))
     for target in config.targets:
+        reader = credentials if target.agency is None else issued.get(target.agency)
+        if reader is None and target.agency is not None:
+            rows += agency_missing_rows(target.agency, list(target.services), target.label)
+            continue
         for service in target.services:
             rows += guarded(f"{service} {target.label}",
-                            lambda t=target, s=service: check_task_center(config, credentials, t, s))
+                            lambda t=target, s=service, c=reader: check_task_center(config, c, t, s))
     rows += guarded("smn topic", lambda: check_topic(config, credentials))
     rows += guarded("state bucket", lambda: check_state_bucket(config, credentials))
     return rows
 
 
+def _exchange(config: Any, credentials: Credentials, agency: Agency,
+              issued: dict[Agency, Credentials | None]) -> list[Row]:
+    row, issued[agency] = check_agency(config, credentials, agency)
+    return [row]
+
+
 def main(environ: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
     environ = os.environ if environ is None else environ
     out = out or sys.stdout
-    scrub = Redactor(environ.get(key) for key in SECRET_KEYS)
+    redact = Redactor(environ.get(key) for key in SECRET_KEYS)
+
+    def scrub(text: str) -> str:  # an agency's temporary credentials are known to the function's scrubber only
+        return SCRUBBER(redact(text))
+
     rows = collect(environ)
     print(scrub(HEADER), file=out)
     for line in render(rows, scrub):

@@ -51,3 +51,9 @@ def timer_event(user_event: Any = None, name: str = "every-5-minutes") -> dict[s
     if user_event is not None:
         event["user_event"] = user_event
     return event
+
+# Another account watched through an agency (function/taskwatch/agencies.py, tests/emulator/iam.py).
+CENTRAL_DOMAIN = "central-account"
+MEMBER_DOMAIN = "member-account-1"
+MEMBER_PROJECT = "fedcba9876543210fedcba9876543210"
+MEMBER_AGENCY = "taskwatch-reader"

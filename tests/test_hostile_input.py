@@ -162,6 +162,7 @@ BAD_ENVIRONMENT = {
     "TASKWATCH_ENDPOINT_RDS": "https://rds.xx-test-1.myhuaweicloud.com.attacker.example",
     "TASKWATCH_ENDPOINT_SMN": "not a url",
     "TASKWATCH_ENDPOINT_OBS": "https://{bucket}.obs.attacker.example",
+    "TASKWATCH_ENDPOINT_IAM": "https://iam.attacker.example",
     "TASKWATCH_ALLOW_FOREIGN_ENDPOINTS": "maybe",
     "TASKWATCH_OBS_REGION": "XX_TEST",
     "TASKWATCH_DRY_RUN": "perhaps",

@@ -21,7 +21,8 @@ from .endpoints import default_endpoint
 from .errors import ConfigError
 from .jsontext import loads_strict
 from .schema_files import describe_error, error_path, load_schema, validator
-from .tasks import DEFAULT_SERVICES, SERVICES, Target
+from .state_uri import shard_uri, shared_uri
+from .tasks import DEFAULT_SERVICES, SERVICES, Agency, Target
 from .timeutil import parse_duration
 from .urls import check_bucket_name, check_endpoint
 
@@ -66,6 +67,9 @@ class Config:
     # Every target the environment configures, before a trigger's user_event narrowed them (None: unknown).
     # Runs forget per-source data only of sources outside it: a shard never erases another shard's.
     all_targets: tuple[Target, ...] | None = None
+    shard: str | None = None  # the shard the trigger's user_event selected
+    # The object the shards shared before each had its own (state/shards.py): a shard's first run starts from it.
+    shared_state_uri: str | None = None
 
     def endpoint(self, service: str, region: str) -> str:
         """The base URL of a service in a region (may carry a path prefix, e.g. the legacy /mysql): the
@@ -205,7 +209,8 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
             raise ConfigError("TASKWATCH_PROJECT_ID", "required (or RUNTIME_PROJECT_ID, or TASKWATCH_TARGETS)")
         targets_raw = [{"region": region, "project_id": project, "services": get("TASKWATCH_SERVICES")}]
     watched = tuple(
-        Target(t["region"], t["project_id"], tuple(t.get("services") or DEFAULT_SERVICES), t.get("shard"))
+        Target(t["region"], t["project_id"], tuple(t.get("services") or DEFAULT_SERVICES), t.get("shard"),
+               Agency(t["agency"]["domain"], t["agency"]["name"]) if t.get("agency") else None)
         for t in targets_raw
     )
     if len({(t.region, t.project_id) for t in watched}) != len(watched):
@@ -220,12 +225,13 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
 
     allow_foreign = bool(get("TASKWATCH_ALLOW_FOREIGN_ENDPOINTS"))
     endpoints: dict[str, str | None] = {}
-    for service in (*SERVICES, "smn", "obs"):
+    for service in (*SERVICES, "smn", "obs", "iam"):
         key = f"{PREFIX}ENDPOINT_{service.upper()}"
         endpoints[service] = values.get(key)
         if endpoints[service]:
             check_endpoint(key, endpoints[service], allow_foreign)
-    state_uri = get("TASKWATCH_STATE_URI")
+    written_uri = get("TASKWATCH_STATE_URI")
+    state_uri = shard_uri(written_uri, narrowing.shard)  # a shard's own object (state/shards.py)
     if state_uri.startswith("obs://"):
         check_bucket_name("TASKWATCH_STATE_URI", state_uri[len("obs://"):].split("/", 1)[0])
     check_state_survives(state_uri, "TASKWATCH_STATE_URI" in values, values)
@@ -237,6 +243,8 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None 
     all_targets = watched  # every source the environment configures, before the trigger narrowed them
     return Config(
         all_targets=all_targets,
+        shard=narrowing.shard,
+        shared_state_uri=shared_uri(written_uri, narrowing.shard),
         targets=targets,
         topic_urn=topic,
         state_uri=state_uri,

@@ -46,6 +46,7 @@ REGION_TABLES: Mapping[str, RegionTable] = {
     "dds": RegionTable("huaweicloudsdkdds", "v3/region/dds_region.py", "DdsRegion"),
     "rds": RegionTable("huaweicloudsdkrds", "v3/region/rds_region.py", "RdsRegion"),
     "smn": RegionTable("huaweicloudsdksmn", "v2/region/smn_region.py", "SmnRegion"),
+    "iam": RegionTable("huaweicloudsdkiam", "v3/region/iam_region.py", "IamRegion"),
 }
 OBS_TEMPLATE = "https://{bucket}.obs.{region}.myhuaweicloud.com"
 OBS_REGIONS: Mapping[str, str] = {"eu-west-101": "https://{bucket}.obs.eu-west-101.myhuaweicloud.eu"}
@@ -55,6 +56,7 @@ FALLBACK: Mapping[str, str] = {
     "dds": "https://dds.{region}.myhuaweicloud.com",
     "rds": "https://rds.{region}.myhuaweicloud.com",
     "smn": "https://smn.{region}.myhuaweicloud.com",
+    "iam": "https://iam.{region}.myhuaweicloud.com",
 }
 
 _warned: set[tuple[str, str]] = set()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -62,10 +62,8 @@ class Narrowing:
             raise ConfigError("user_event services", f"{', '.join(missing)} not watched by the selected targets; "
                                                       "a user_event can only narrow TASKWATCH_TARGETS or "
                                                       "TASKWATCH_SERVICES")
-        narrowed = tuple(
-            Target(t.region, t.project_id, tuple(s for s in t.services if s in self.services), t.shard)
-            for t in selected
-        )
+        narrowed = tuple(replace(t, services=tuple(s for s in t.services if s in self.services))
+                         for t in selected)
         return tuple(t for t in narrowed if t.services)
 
     def pick_heartbeat(self, environment: float) -> float:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import decide, health
+from .agencies import AgencyCredentials
 from .config import Config
 from .credentials import Credentials, registered
 from .deadline import OBS_CALL, Deadline
@@ -38,6 +39,7 @@ from .sources.readings import first_reading, remember_reading
 from .sources.time_units import remember_unit, remembered_unit
 from .state import StateStore, open_store
 from .state.document import State, entry_source, fold_notices
+from .state.shards import start_from_shared
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
 
@@ -78,6 +80,8 @@ class RunContext:
     log: Any
     clock: Callable[[], datetime] = utcnow  # the time now (the lease is stamped with it, not with `now`)
     slots: threading.Semaphore = field(default_factory=lambda: threading.BoundedSemaphore(8))
+    agencies: AgencyCredentials | None = None  # other accounts' credentials, exchanged once per run (agencies.py)
+    from_shared: bool = False  # this shard's state was started from the shared object (state/shards.py)
 
     @property
     def watched(self) -> list[str]:
@@ -116,7 +120,15 @@ def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> t
     """Read the state (and its ETag); an unreadable one is kept aside, reported once, and replaced by a
     fresh baseline."""
     stored = store.read()
+    ctx.from_shared = False
     if stored is None:
+        # -- a shard's own state, first run: start from the shard's part of the shared object (state/shards.py)
+        part = start_from_shared(ctx.config, ctx.credentials, ctx.deadline, set(ctx.watched), iso(ctx.now) or "")
+        if part is not None:
+            ctx.from_shared = True
+            ctx.log.info("no state at %s yet: starting from shard %s's part of %s (%d tasks)", store.uri,
+                         ctx.config.shard, ctx.config.shared_state_uri, len(part.tasks))
+            return part, None
         ctx.log.info("no state at %s: first run, existing failures will be baselined", store.uri)
         return State.new(ctx.now), None
     try:
@@ -144,11 +156,16 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
     end = ctx.now + CLOCK_SKEW
     start = end - timedelta(seconds=ctx.config.lookback)
     by_name = {source_name(t, s): (t, s) for t in ctx.config.targets for s in t.services}
+    if ctx.agencies is not None:  # other accounts: each agency's credentials once, before any listing
+        ctx.agencies.prepare(t.agency for t in ctx.config.targets)
     for source in reading_order(ctx, state):
         target, service = by_name[source]
         reports[source] = SourceReport(source)
         try:
             center = make_center(ctx, target, service)
+        except OutOfTime as exc:  # no time left even to obtain its agency's credentials: cut short
+            reports[source].skipped, reports[source].complete, reports[source].error = True, False, str(exc)
+            continue
         except TaskwatchError as exc:
             reports[source].ok, reports[source].error = False, str(exc)
             continue
@@ -228,7 +245,9 @@ def advance_cursor(ctx: RunContext, state: State, cut_short: list[SourceReport])
 
 def make_center(ctx: RunContext, target: Target, service: str) -> TaskCenter:
     spec = SPECS[service]
-    return TaskCenter(spec, target, ctx.config.endpoint(service, target.region), ctx.credentials, ctx.policy,
+    # A target in another account is read with its agency's temporary credentials (SourceError if not obtained).
+    credentials = ctx.agencies.for_agency(target.agency) if ctx.agencies is not None else ctx.credentials
+    return TaskCenter(spec, target, ctx.config.endpoint(service, target.region), credentials, ctx.policy,
                       ctx.deadline, ctx.config.http_timeout, slots=ctx.slots)
 
 
@@ -393,6 +412,9 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     ctx = RunContext(config, credentials, deadline, run_id or uuid.uuid4().hex[:12], now or utcnow(),
                      RetryPolicy(throttle_backoff=config.throttle_backoff), get_logger(), clock=clock,
                      slots=threading.BoundedSemaphore(config.concurrency))
+    if any(t.agency is not None for t in config.targets):  # other accounts: IAM's host only when needed
+        ctx.agencies = AgencyCredentials(credentials, config.endpoint("iam", config.obs_region), ctx.policy,
+                                         deadline, config.http_timeout)
     summary = new_summary(ctx, trigger)
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)
@@ -408,7 +430,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
             summary.pop("skipped", None)
             time.sleep(RETRY_PAUSE)
             state, etag = load_state(store, ctx, summary)
-        loaded = None if state.fresh else state.fingerprint()
+        loaded = None if state.fresh or ctx.from_shared else state.fingerprint()  # from shared: always saved
         decided = list(violations)
         observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks, tasks_by_key, reports,
                                                                        decided, centers, details, summary)

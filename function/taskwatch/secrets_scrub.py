@@ -28,7 +28,10 @@ MASK = "***"
 PREFIX = 8  # a run of this many leading characters of a secret is scrubbed wherever it appears
 TAIL = 6  # ... and this many at the very end of a text (a secret cut there)
 MINIMUM = 4  # shorter values are never registered: they would mask ordinary words
-KEEP = 16  # secrets remembered (a warm process sees new temporary credentials every few hours)
+# Secrets remembered (a warm process sees new temporary credentials every few hours): a run may hold its own
+# three and three for each agency of up to 100 targets (agencies.py), so the oldest forgotten are never this
+# run's. Registering rebuilds the index (~1 ms a secret); scrubbing a line costs about the same at any count.
+KEEP = 320
 
 
 def _base64_cores(data: bytes) -> list[str]:
@@ -72,14 +75,19 @@ class Scrubber:
         return bool(self._index[0])
 
     def register(self, *secrets: str | None) -> None:
-        """Know these values from now on (None and values shorter than MINIMUM are ignored)."""
-        new = [s for s in secrets if isinstance(s, str) and len(s) >= MINIMUM]
+        """Know these values from now on (None and values shorter than MINIMUM are ignored). A value known
+        already becomes the most recent again: the KEEP forgotten first are never the ones a run re-registers
+        (a warm process's own credentials stay known however many agency credentials come after them)."""
+        new = list(dict.fromkeys(s for s in secrets if isinstance(s, str) and len(s) >= MINIMUM))
         with self._lock:
-            fresh = [s for s in dict.fromkeys(new) if s not in self._secrets]
-            if not fresh:
+            fresh = [s for s in new if s not in self._secrets]
+            ordered = ([s for s in self._secrets if s not in new] + new)[-KEEP:]
+            if ordered == self._secrets:
                 return
-            self._secrets = (self._secrets + fresh)[-KEEP:]
-            self._rebuild()
+            dropped = len(self._secrets) + len(fresh) > len(ordered)
+            self._secrets = ordered
+            if fresh or dropped:  # the index depends on which secrets are known, not on their order
+                self._rebuild()
 
     def clear(self) -> None:
         with self._lock:

@@ -15,14 +15,27 @@ SERVICE_TITLES = {"taurusdb": "TaurusDB", "gaussdb": "GaussDB", "dds": "DDS", "r
 
 
 @dataclass(frozen=True)
+class Agency:
+    """An agency in another account (agencies.py): the account (domain) name that owns it, and its name."""
+
+    domain: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.domain}/{self.name}"
+
+
+@dataclass(frozen=True)
 class Target:
-    """A region and project to watch, with the services to query there, and the shard label a timer's
-    user_event may select it by."""
+    """A region and project to watch, with the services to query there, the shard label a timer's
+    user_event may select it by, and the agency its account is read through (None: the function's own)."""
 
     region: str
     project_id: str
     services: tuple[str, ...] = SERVICES
     shard: str | None = None
+    agency: Agency | None = None
 
     @property
     def label(self) -> str:

@@ -1,7 +1,7 @@
 """`make bench`: run the scenarios, write build/bench/results.json and results.md, print the table, and exit 1
 when a budget is missed (2 when the bench could not set itself up).
 
-    python -m tests.bench [--quick] [--only cold,memory,scale,cpu,sizes] [--layer ZIP] [--keep]
+    python -m tests.bench [--quick] [--only cold,memory,scale,cpu,sizes,per_source] [--layer ZIP] [--keep]
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import cold_start, common, cpu, layer_size, memory, report, scale
+from . import cold_start, common, cpu, layer_size, memory, per_source, report, scale
 from .common import Outcome
 from .prepared import prepare
 
-SCENARIOS = ("sizes", "cpu", "cold", "memory", "scale")
+SCENARIOS = ("sizes", "cpu", "cold", "memory", "scale", "per_source")
 
 
 def _load() -> str:
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         if "scale" in only:
             outcomes += _guarded("scale", "Scale and steady state",
                                  lambda: scale.measure(prep, scale_repeats, (8, 32, 64), steady_runs))
+        if "per_source" in only:  # the figure layers/README.md sizes shards with
+            outcomes += _guarded("per_source", "Per source", lambda: per_source.measure(prep))
     finally:
         if args.keep:
             common.log(f"scratch kept in {prep.work}")

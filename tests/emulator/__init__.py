@@ -10,7 +10,9 @@ Six listeners on 127.0.0.1 (one port per cloud host): TaurusDB, GaussDB (openGau
 a seventh, FunctionGraph (the calls `make deploy` makes; functiongraph.py), with CloudEmulator(functiongraph=True):
 its endpoint is emu.endpoints["functiongraph"] / TASKWATCH_ENDPOINT_FUNCTIONGRAPH in emu.env(), and
 emu.functiongraph.function(name) / .triggers(name) / .dependency_versions(name) show what deploy left;
-an eighth, Cloud Eye alarm rules (ces.py), with ces=True: emu.ces.rules() shows them.
+an eighth, Cloud Eye alarm rules (ces.py), with ces=True: emu.ces.rules() shows them; a ninth, IAM's
+agency exchange (iam.py), with iam=True: emu.add_account(domain, projects, {agency: trusted account}) makes a
+member account whose projects answer only the temporary credentials IAM issued for its agencies.
 The SDK services verify SDK-HMAC-SHA256 signatures with the emulator's own verifier; OBS verifies the
 "OBS AK:signature" header against esdk-obs-python (a test-only dependency, imported only here).
 

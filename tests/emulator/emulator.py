@@ -20,6 +20,7 @@ from .dispatch import Dispatcher
 from .faults import FaultSet
 from .functiongraph import FunctionGraph
 from .generate import generate_tasks
+from .iam import Accounts, Iam
 from .obs import ObjectStore, Obs
 from .seeds import rebase, seed_tasks
 from .server import Listener
@@ -32,7 +33,8 @@ DEFAULT_AK = "TESTAKEMULATOR000001"
 DEFAULT_SK = "TESTSKemulatorSecretKey0000000000000001"
 DEFAULT_PROJECT = "0123456789abcdef0123456789abcdef"
 DEFAULT_REGION = "xx-test-1"
-HOSTS = ("taurusdb", "gaussdb", "dds", "rds", "smn", "obs")  # plus "functiongraph" / "ces" when asked for
+DEFAULT_DOMAIN = "central-account"  # the account name of the emulator's own (central) credentials
+HOSTS = ("taurusdb", "gaussdb", "dds", "rds", "smn", "obs")  # plus "functiongraph" / "ces" / "iam" when asked for
 # offset counts items from 0, or is a page number from 1 (offset=0 also page 1), or a page number from 1
 # where offset=0 is no page at all (an empty answer; total_count still counts every match)
 OFFSET_MODES = ("item", "page", "page_strict")
@@ -75,6 +77,8 @@ class CloudEmulator:
         functiongraph: bool = False,
         obs_encryption: str | None = None,
         ces: bool = False,
+        iam: bool = False,
+        domain_name: str = DEFAULT_DOMAIN,
     ) -> None:
         # How each list API reads `offset` (see taskcenters.py); the documented readings by default.
         modes = {**DOCUMENTED_OFFSET_MODES, "taurusdb": taurusdb_offset_mode, **(offset_modes or {})}
@@ -103,6 +107,7 @@ class CloudEmulator:
         self.latency = 0.0
         self.host = host
         self.faults = FaultSet()
+        self.accounts = Accounts(domain_name)  # member accounts and the agency credentials IAM issued (iam.py)
         self.store = TaskStore()
         self.objects = ObjectStore(list(buckets if buckets is not None else ["taskwatch-state"]), obs_encryption)
         self._now = now or _utcnow
@@ -123,6 +128,8 @@ class CloudEmulator:
         self._ces = CloudEye(self)
         if ces:
             self._services["ces"] = self._ces
+        if iam:
+            self._services["iam"] = Iam(self)
         self._listeners: dict[str, Listener] = {}
         if seed_examples:
             self._load_seeds()
@@ -185,6 +192,11 @@ class CloudEmulator:
         return {f"TASKWATCH_ENDPOINT_{name.upper()}": url for name, url in self.endpoints.items()}
 
     # ---- task data --------------------------------------------------------------------------------
+    def add_account(self, domain: str, projects: list[str], agencies: dict[str, str] | None = None) -> None:
+        """A member account: its projects, and its agencies (agency name -> the account name it trusts; the
+        central account is `domain_name`). Its projects answer only its agencies' temporary credentials."""
+        self.accounts.add(domain, projects, agencies or {})
+
     def add_task(
         self,
         service: str,

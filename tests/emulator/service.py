@@ -7,6 +7,7 @@ TaurusDB, openGauss, DDS and SMN sit behind the API gateway (SDK-HMAC-SHA256, JS
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -75,21 +76,40 @@ class Service:
 class GatewayService(Service):
     """A service behind the API gateway: AK/SK signature, security token, X-Project-Id, JSON errors."""
 
+    @staticmethod
+    def access_key(req: Request) -> str | None:
+        match = ACCESS.search(str(req.header("Authorization") or ""))
+        return match.group(1) if match else None
+
     def authenticate(self, req: Request, route: Route) -> Response | None:
+        # Temporary credentials IAM issued for another account's agency (iam.py): that account's projects only.
+        session = self.emu.accounts.session(self.access_key(req))
+        ak, sk = (session.access, session.secret) if session is not None else (self.emu.ak, self.emu.sk)
         # Built per request so a test may change emu.ak / emu.sk (key rotation) at any time.
-        verifier = SdkHmacVerifier(self.emu.ak, self.emu.sk, self.emu.max_skew.total_seconds())
+        verifier = SdkHmacVerifier(ak, sk, self.emu.max_skew.total_seconds())
         verdict = verifier.verify(req.method, req.raw_path, req.query_items(), req.headers, req.body)
         if not verdict.ok:
             if verdict.reason == "signature mismatch":
                 return api_error(401, "APIG.0301", _MISMATCH)
             return api_error(401, "APIG.0301", f"{_BAD_AUTH}: {verdict.reason}")
         token = req.header("X-Security-Token")
-        if self.emu.security_token is not None and token != self.emu.security_token:
-            return api_error(401, "APIG.0301", f"{_BAD_AUTH}: invalid or missing security token")
-        if self.emu.security_token is None and token is not None:
-            return api_error(401, "APIG.0301", f"{_BAD_AUTH}: unexpected security token")
-        header_project = req.header("X-Project-Id")
         path_project = route.params.get("project_id")
+        owner = self.emu.accounts.owner_of(path_project) if path_project else None
+        if session is not None:
+            if token != session.token:
+                return api_error(401, "APIG.0301", f"{_BAD_AUTH}: invalid or missing security token")
+            if session.expired:
+                return api_error(401, "APIG.0301", f"{_BAD_AUTH}: the token has expired")
+            if path_project is not None and owner != session.domain:
+                return api_error(403, "APIG.0302", "The agency's credentials are not valid in this project.")
+        else:
+            if self.emu.security_token is not None and token != self.emu.security_token:
+                return api_error(401, "APIG.0301", f"{_BAD_AUTH}: invalid or missing security token")
+            if self.emu.security_token is None and token is not None:
+                return api_error(401, "APIG.0301", f"{_BAD_AUTH}: unexpected security token")
+            if owner is not None:  # another account's project: only its agency's credentials reach it
+                return api_error(403, "APIG.0302", "The IAM user is forbidden in this project of another account.")
+        header_project = req.header("X-Project-Id")
         if header_project is not None and path_project is not None and header_project != path_project:
             return api_error(401, "APIG.0301", f"{_BAD_AUTH}: X-Project-Id does not match the URI project")
         return None
@@ -104,5 +124,6 @@ class GatewayService(Service):
         return api_error(status, code, message)
 
 
+ACCESS = re.compile(r"Access=([^,\s]+)")
 _BAD_AUTH = "Incorrect IAM authentication information"
 _MISMATCH = f"{_BAD_AUTH}: verify aksk signature fail"

@@ -23,7 +23,7 @@ from tests.emulator import CloudEmulator
 
 AUTH_HEADERS = ("Authorization", "X-Security-Token", "x-obs-security-token")
 # the function's clients
-SDK_CLIENTS = ("GaussDBClient", "GaussDBforopenGaussClient", "DdsClient", "RdsClient", "SmnClient")
+SDK_CLIENTS = ("GaussDBClient", "GaussDBforopenGaussClient", "DdsClient", "RdsClient", "SmnClient", "IamClient")
 
 
 class RequestRecorder:

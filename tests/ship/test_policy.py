@@ -132,3 +132,46 @@ def _deployment(**changes: Any) -> Any:
 def test_values_that_would_widen_a_policy_are_refused(deployment: Any, env: dict[str, str], message: str) -> None:
     with pytest.raises(policy.PolicyError, match=message):
         policy.values_for(deployment, env)
+
+
+# -- shards' own state objects, other accounts -----------------------------------------------------------
+def test_obs_covers_each_shard_s_own_state_and_the_shared_one_it_starts_from(emulator, env, monkeypatch,
+                                                                             capsys) -> None:
+    global_ = printed_policy(capsys, "global")
+    monkeypatch.setenv("TASKWATCH_TARGETS", json.dumps([{"region": REGION, "project_id": PROJECT, "shard": "eu-1"}]))
+    invoke()  # the shared object, as before the upgrade
+    assert invoke({"shard": "eu-1"})["state"]["uri"].endswith("taskwatch/state-eu-1.json")
+    accesses = _obs_accesses(emulator)
+    assert ("obs:object:PutObject", f"obs:*:*:object:{BUCKET}/taskwatch/state-eu-1.json") in accesses
+    for action, resource in sorted(accesses):
+        assert allows(global_, action, resource), (action, resource)
+
+
+@pytest.mark.parametrize(("key", "allowed"), [("taskwatch/state-{shard}.json", True),
+                                              ("states/{shard}/state.json", True),
+                                              ("taskwatch/{shard}/state.json", False),  # could reach deploy/
+                                              ("{shard}.json", False)])
+def test_a_shard_placeholder_in_the_state_key_never_reaches_the_deploy_prefix(key: str, allowed: bool) -> None:
+    deployment = _deployment(variables={"TASKWATCH_STATE_URI": f"obs://{BUCKET}/{key}"})
+    env = {"TASKWATCH_DEPLOY_ACCOUNT_ID": ACCOUNT}
+    if not allowed:
+        with pytest.raises(policy.PolicyError, match="deploy prefix"):
+            policy.values_for(deployment, env)
+        return
+    document = policy.policies(policy.values_for(deployment, env))["global"]
+    assert "{shard}" not in json.dumps(document)
+    own = f"obs:*:*:object:{BUCKET}/{key.replace('{shard}', 'eu-1')}"
+    assert allows(document, "obs:object:PutObject", own) and allows(document, "obs:object:GetObject", own + ".lease")
+    assert not allows(document, "obs:object:PutObject", f"obs:*:*:object:{BUCKET}/{planner.DEPLOY_PREFIX}x.zip")
+
+
+def test_other_accounts_need_only_the_assume_action_and_members_only_task_reads(capsys) -> None:
+    assume, member = printed_policy(capsys, "assume"), printed_policy(capsys, "member")
+    assert [a for s in assume["Statement"] for a in s["Action"]] == ["iam:tokens:assume"]
+    member_actions = {a for s in member["Statement"] for a in s["Action"]}
+    assert member_actions and all(a.split(":")[1] in {"instance", "task"} and a.endswith(":list")
+                                  for a in member_actions), member_actions
+    for document in (assume, member):
+        assert document["Version"] == "1.1" and all(s["Effect"] == "Allow" for s in document["Statement"])
+    assert deploy.main(["policy"], environ=policy_env()) == 0
+    assert "taskwatch-assume" in capsys.readouterr().out

@@ -20,30 +20,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..sdk_loader import sdk_class
 from .base import ServiceSpec, field_map, job_detail_fields
 from .time_units import MS, format_timestamp
 
 
 def _client_class() -> Any:
-    from huaweicloudsdkrds.v3.rds_client import RdsClient
-
-    return RdsClient
+    return sdk_class("huaweicloudsdkrds.v3", "RdsClient")
 
 
 def _list_request(status: str, start: datetime | None, end: datetime | None, offset: int, limit: int,
                   unit: str = MS) -> Any:
     """start and end None: no time filter (the API takes both or neither)."""
-    from huaweicloudsdkrds.v3.model.list_tasks_request import ListTasksRequest
-
-    return ListTasksRequest(status=status, start_time=None if start is None else format_timestamp(start, unit),
+    request = sdk_class("huaweicloudsdkrds.v3", "ListTasksRequest")
+    return request(status=status, start_time=None if start is None else format_timestamp(start, unit),
                             end_time=None if end is None else format_timestamp(end, unit),
                             offset=offset, limit=limit)
 
 
 def _detail_request(task_id: str) -> Any:
-    from huaweicloudsdkrds.v3.model.list_job_info_request import ListJobInfoRequest
-
-    return ListJobInfoRequest(id=task_id)
+    return sdk_class("huaweicloudsdkrds.v3", "ListJobInfoRequest")(id=task_id)
 
 
 # The SDK's list request and Task model: Running 运行中 (running), Completed 已完成 (completed),
