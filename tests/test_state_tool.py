@@ -184,13 +184,15 @@ def test_the_tool_waits_briefly_for_a_run_that_finishes(tool, emulator, where) -
 
 
 def test_a_shard_or_a_state_uri_picks_the_state_object(tool, emulator, env, monkeypatch, tmp_path) -> None:
-    """SHARD= reads the state a timer naming that shard would use (the function's own narrowing decides it);
+    """SHARD= reads the state a timer naming that shard would use (the function's own narrowing decides it:
+    the shard's own object);
     STATE= any state URI. A shard no target has is refused by the same rule a timer meets."""
     targets = [{"region": env["TASKWATCH_REGION"], "project_id": env["TASKWATCH_PROJECT_ID"], "shard": "asia"}]
     monkeypatch.setenv("TASKWATCH_TARGETS", json.dumps(targets))
     invoke({"shard": "asia"})
     code, text = call(tool, "--shard", "asia", "show")
-    assert code == 0 and f"state: {env['TASKWATCH_STATE_URI']}" in text and "tasks remembered: 2" in text, text
+    own = env["TASKWATCH_STATE_URI"].replace("state.json", "state-asia.json")  # the shard's own object
+    assert code == 0 and f"state: {own}\n" in text and "tasks remembered: 2" in text, text
     code, text = call(tool, "--shard", "europe", "show")
     assert code == 1 and text.startswith("error: ") and "shard" in text, text
     other = f"file://{tmp_path}/other.json"
