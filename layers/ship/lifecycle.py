@@ -62,7 +62,7 @@ def rollback(api: FunctionGraphApi, d: Deployment, out: Callable[[str], None]) -
                              f"(kept: {', '.join(names) or 'none'})")
     previous = names[names.index(now) - 1]
     out(f"rollback  alias {d.alias}: {now} -> {previous} (timers fire the previous version from now on; the next "
-        "`make deploy` publishes latest again)")
+        "`make deploy` moves it to latest again)")
     api.update_alias(d.function_urn, d.alias, previous, f"rolled back from {now}")
     return 0
 

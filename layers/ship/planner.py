@@ -207,7 +207,28 @@ def alias_of(d: Deployment, current: Current) -> dict[str, Any] | None:
 
 
 def _needs_publish(d: Deployment, current: Current, function_changed: bool) -> bool:
-    return bool(_publish_reasons(d, current, function_changed))
+    return bool(_publish_reasons(d, current, function_changed)) and \
+        _ready_version(d, current, function_changed) is None
+
+
+READY_KEYS = (*VERSION_KEYS, "description", "encrypted_user_data", "enable_lts_log", "log_group_id",
+              "log_stream_id")  # all must be carried, and equal, for a published version to stand for latest
+
+
+def _ready_version(d: Deployment, current: Current, function_changed: bool) -> dict[str, Any] | None:
+    """The newest published version, when it is latest exactly and the alias is elsewhere: what a deploy cut
+    off between publishing and moving the alias left. The alias moves to it; publishing again would only add an
+    identical version (and count against FunctionGraph's 10)."""
+    if function_changed or current.function is None or not current.published:
+        return None
+    newest = current.published[-1]
+    alias = alias_of(d, current)
+    if alias is not None and str(alias.get("version")) == version_name(newest):
+        return None
+    latest = current.function
+    if all(k in newest and k in latest and newest[k] == latest[k] for k in READY_KEYS):
+        return newest
+    return None
 
 
 def _publish_reasons(d: Deployment, current: Current, function_changed: bool) -> list[str]:
@@ -233,6 +254,13 @@ def _publish(d: Deployment, current: Current, function_changed: bool, actions: l
     if not reasons:
         actions.append(Action("no change", "function version", f"{d.alias} -> {alias['version']}"))  # type: ignore[index]
         return False
+    ready = _ready_version(d, current, function_changed)
+    if ready is not None:
+        actions.append(Action("create" if alias is None else "update", "alias", d.alias,
+                              f"{'new' if alias is None else alias.get('version')} -> {version_name(ready)} "
+                              f"(already published, identical to latest; {reasons[0]})", "point_alias",
+                              {"alias": alias, "version": version_name(ready)}))
+        return True
     actions.append(Action("create", "function version", d.func_name, f"publish latest ({reasons[0]})",
                           "publish_version"))
     actions.append(Action("create" if alias is None else "update", "alias", d.alias,

@@ -1,0 +1,35 @@
+"""Deploy under what real accounts and real failures do to it: a deploy cut off halfway and run again, versions
+in use by more than deploy's own alias, the version list in either order. Real SDK against the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.emulator.faults import Fault
+
+from .conftest import mutating, run_deploy, small_layer, template_copy
+
+
+def _deploy_layer(emu, code_zip: Path, tmp_path: Path, capsys, n: int, *flags: str) -> tuple[int, str]:
+    """A deploy whose dependency zip differs with n (so the function changes and a version is published)."""
+    layer = tmp_path / f"layer-{n}.zip"
+    if not layer.exists():  # built once: a rebuilt zip has new timestamps, so other content
+        small_layer(layer, str(n))
+    return run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer, name=f"t{n}.yaml"), capsys, *flags)
+
+
+def test_a_retry_after_a_failed_alias_update_publishes_no_second_version(fg_emulator, code_zip, tmp_path,
+                                                                       capsys) -> None:
+    emu = fg_emulator
+    assert _deploy_layer(emu, code_zip, tmp_path, capsys, 0)[0] == 0
+    emu.faults.add(Fault(call="functiongraph.update_version_alias", kind="500", times=1))
+    status, out = _deploy_layer(emu, code_zip, tmp_path, capsys, 1)
+    assert status == 1, out
+    assert len(emu.functiongraph.versions("taskwatch")) == 2  # published, the alias not moved
+    status, out = _deploy_layer(emu, code_zip, tmp_path, capsys, 1)
+    assert status == 0, out
+    versions = emu.functiongraph.versions("taskwatch")
+    assert len(versions) == 2, [v["version"] for v in versions]  # the published one is used, not published again
+    assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == versions[-1]["version"]
+    assert "functiongraph.create_function_version" not in mutating(emu)
+    assert _deploy_layer(emu, code_zip, tmp_path, capsys, 1)[0] == 0 and mutating(emu) == []
