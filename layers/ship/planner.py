@@ -271,16 +271,32 @@ def _publish(d: Deployment, current: Current, function_changed: bool, actions: l
 
 def _prune_versions(d: Deployment, current: Current, publishing: bool) -> list[Action]:
     """Published function versions beyond the newest KeepVersions (counting the one about to be published);
-    never the alias's, which a rollback or the running timers need."""
-    alias = alias_of(d, current)
+    never one an alias uses: deploy's (the running timers, a rollback) nor any other alias's, as its version or
+    as an additional version with a traffic weight (a canary made in the console). FunctionGraph refuses to
+    delete those, so trying would stop every deploy from then on."""
     published = list(current.published)
     keep_count = d.keep_versions - 1 if publishing else d.keep_versions
     kept = {version_name(v) for v in published[max(0, len(published) - keep_count):]} if keep_count > 0 else set()
-    if alias is not None:
-        kept.add(str(alias.get("version")))
+    kept |= versions_in_use(current.aliases)
     return [Action("delete", "function version", f"{d.func_name}:{version_name(v)}",
                    f"older than the newest {d.keep_versions}", "delete_function_version", {"version": v})
             for v in published if version_name(v) not in kept]
+
+
+def versions_in_use(aliases: list[dict[str, Any]]) -> set[str]:
+    """Every version an alias points at or shifts traffic to (additional_version_weights: an object, or JSON
+    text as the older API reference writes it)."""
+    used = set()
+    for alias in aliases:
+        used.add(str(alias.get("version")))
+        weights = alias.get("additional_version_weights") or {}
+        if isinstance(weights, str):
+            try:
+                weights = json.loads(weights)
+            except ValueError:
+                weights = {}
+        used |= {str(v) for v in weights} if isinstance(weights, dict) else set()
+    return used
 
 
 def _cleanup(d: Deployment, current: Current, version_id: str, remaining: list[dict[str, Any]]) -> list[Action]:

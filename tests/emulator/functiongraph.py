@@ -372,7 +372,8 @@ class FunctionGraph(GatewayService):
             for trigger_key in [k for k in self._triggers if k[:2] == key]:
                 del self._triggers[trigger_key]
             return 204, None
-        if any(a["version"] == qualifier for a in self._aliases.get(key, {}).values()):
+        if any(a["version"] == qualifier or qualifier in (a.get("additional_version_weights") or {})
+               for a in self._aliases.get(key, {}).values()):
             raise _bad(f"version {qualifier} is used by an alias")
         self._published[key] = [v for v in self._published.get(key, []) if v["version"] != qualifier]
         self._triggers.pop((*key, qualifier), None)
@@ -419,6 +420,19 @@ class FunctionGraph(GatewayService):
             raise _not_found(f"version {version}")
         return version
 
+    def _weights(self, key: tuple[str, str], body: dict[str, Any]) -> dict[str, int]:
+        """additional_version_weights ("Modifying the Alias Information About a Function Version"): published
+        versions (never latest) and the percentage of traffic each gets, 1-99."""
+        weights = body.get("additional_version_weights") or {}
+        if not isinstance(weights, dict):
+            raise _bad("additional_version_weights: an object of version -> percentage")
+        for version, weight in weights.items():
+            if version.lower() == "latest" or not any(v["version"] == version for v in self._published.get(key, [])):
+                raise _bad(f"additional_version_weights: {version!r} is not a published version")
+            if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 99:
+                raise _bad("additional_version_weights: percentages 1 to 99")
+        return dict(weights)
+
     def _create_version_alias(self, params: dict[str, str], body: dict[str, Any], _q: Any) -> tuple[int, Any]:
         key = self._key(params)
         self._existing(params)
@@ -429,7 +443,8 @@ class FunctionGraph(GatewayService):
         if name in aliases or any(v["version"] == name for v in self._published.get(key, [])):
             raise FgError(409, "FSS.0409", "The specified resource already exists. (alias)")
         aliases[name] = {"name": name, "version": self._check_alias_target(key, body),
-                         "description": body.get("description") or "", "last_modified": _now()}
+                         "description": body.get("description") or "", "last_modified": _now(),
+                         "additional_version_weights": self._weights(key, body)}
         return 200, self._alias_answer(key, aliases[name])
 
     def _list_version_aliases(self, params: dict[str, str], _b: Any, _q: Any) -> tuple[int, Any]:
@@ -444,7 +459,8 @@ class FunctionGraph(GatewayService):
         if alias is None:
             raise _not_found("alias")
         alias.update({"version": self._check_alias_target(key, body), "last_modified": _now(),
-                      "description": body.get("description") or ""})
+                      "description": body.get("description") or "",
+                      "additional_version_weights": self._weights(key, body)})  # PUT: the whole alias
         return 200, self._alias_answer(key, alias)
 
     def _delete_version_alias(self, params: dict[str, str], _b: Any, _q: Any) -> tuple[int, Any]:

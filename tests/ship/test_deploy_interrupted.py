@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from huaweicloudsdkfunctiongraph.v2 import CreateVersionAliasRequest, CreateVersionAliasRequestBody
+from ship.fgapi import FunctionGraphApi
+
 from tests.emulator.faults import Fault
+from tests.fixtures import AK, PROJECT, SK
 
 from .conftest import mutating, run_deploy, small_layer, template_copy
 
@@ -33,3 +37,25 @@ def test_a_retry_after_a_failed_alias_update_publishes_no_second_version(fg_emul
     assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == versions[-1]["version"]
     assert "functiongraph.create_function_version" not in mutating(emu)
     assert _deploy_layer(emu, code_zip, tmp_path, capsys, 1)[0] == 0 and mutating(emu) == []
+
+
+def test_versions_other_aliases_use_are_kept_by_the_clean_up(fg_emulator, code_zip, tmp_path, capsys) -> None:
+    """An alias made elsewhere (a canary in the console) and a traffic-shifting weight both use a version: the
+    clean-up keeps it, and deploy goes on working (FunctionGraph refuses to delete a version an alias uses)."""
+    emu = fg_emulator
+    assert _deploy_layer(emu, code_zip, tmp_path, capsys, 0)[0] == 0
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    urn = f"urn:fss:{emu.region}:{PROJECT}:function:default:taskwatch"
+    first = emu.functiongraph.versions("taskwatch")[0]["version"]
+    api.create_alias(urn, "canary", first, "made by hand")
+    assert _deploy_layer(emu, code_zip, tmp_path, capsys, 1)[0] == 0
+    second = emu.functiongraph.versions("taskwatch")[-1]["version"]
+    api.client.create_version_alias(CreateVersionAliasRequest(function_urn=urn, body=CreateVersionAliasRequestBody(
+        name="shifted", version=first, additional_version_weights={second: 10})))
+    for n in range(2, 6):
+        status, out = _deploy_layer(emu, code_zip, tmp_path, capsys, n)
+        assert status == 0, out
+    names = [v["version"] for v in emu.functiongraph.versions("taskwatch")]
+    assert first in names and second in names, names
+    assert len(names) == 3 + 2  # the newest 3, and the two the other aliases use
+    assert emu.functiongraph.aliases("taskwatch")["canary"]["version"] == first
