@@ -108,6 +108,7 @@ class FunctionGraph(GatewayService):
         self._async: dict[tuple[str, str], dict[str, Any]] = {}
         self._tags: dict[tuple[str, str], dict[str, str]] = {}
         self.update_semantics = "replace"  # or "merge": see _update_function_config
+        self.version_order = "oldest_first"  # or "newest_first": ListFunctionVersions' order is not documented
 
     # ---- routing ------------------------------------------------------------------------------------
     def route(self, req: Request) -> Route | None:
@@ -404,7 +405,8 @@ class FunctionGraph(GatewayService):
     def _list_function_versions(self, params: dict[str, str], _b: Any, query: dict[str, Any]) -> tuple[int, Any]:
         key = self._key(params)
         function = self._existing(params)
-        items = [function, *self._published.get(key, [])]  # latest first, then the published, oldest first
+        published = self._published.get(key, [])
+        items = [function, *(published if self.version_order == "oldest_first" else published[::-1])]
         marker = int(query.get("marker") or 0)
         limit = int(query.get("maxitems") or 400)
         page = items[marker:marker + limit]

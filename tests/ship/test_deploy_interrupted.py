@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from huaweicloudsdkfunctiongraph.v2 import CreateVersionAliasRequest, CreateVersionAliasRequestBody
 from ship.fgapi import FunctionGraphApi
 
@@ -59,3 +60,21 @@ def test_versions_other_aliases_use_are_kept_by_the_clean_up(fg_emulator, code_z
     assert first in names and second in names, names
     assert len(names) == 3 + 2  # the newest 3, and the two the other aliases use
     assert emu.functiongraph.aliases("taskwatch")["canary"]["version"] == first
+
+
+@pytest.mark.parametrize("order", ["oldest_first", "newest_first"])
+def test_clean_up_and_rollback_follow_publish_order_whatever_the_list_order(fg_emulator, code_zip, tmp_path,
+                                                                           capsys, order: str) -> None:
+    """ListFunctionVersions' order is not documented: the newest kept, and rollback going one back, must not
+    depend on it."""
+    emu = fg_emulator
+    emu.functiongraph.version_order = order
+    published = []
+    for n in range(5):
+        status, out = _deploy_layer(emu, code_zip, tmp_path, capsys, n)
+        assert status == 0, out
+        published.append(emu.functiongraph.aliases("taskwatch")["live"]["version"])
+    assert sorted(v["version"] for v in emu.functiongraph.versions("taskwatch")) == sorted(published[-3:])
+    status, out = run_deploy(emu, "rollback", tmp_path / "t4.yaml", capsys)
+    assert status == 0, out
+    assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == published[-2]
