@@ -448,7 +448,14 @@ def _timers(d: Deployment, on_alias: list[dict[str, Any]], on_latest: list[dict[
         claimed.update(t["trigger_id"] for t in mine)
         if keep is None:
             used = {(t.get("event_data") or {}).get("name") for t in mine}
-            name = next(n for n in names if n not in used) if len(used) < 2 else timer.name
+            name = next((n for n in names if n not in used), None)
+            if name is None:  # both names taken (an earlier replacement was cut off before its delete): free one
+                freed = _first_to_go(mine)
+                name = freed["event_data"]["name"]
+                creates.append(Action("delete", "timer trigger", f"{d.alias} {name}",
+                                      "replaced; deleted first to free its name (the other trigger still fires)",
+                                      "delete_trigger", {"trigger": freed, "urn": d.alias_urn}))
+                mine = [t for t in mine if t is not freed]
             creates.append(Action("create", "timer trigger", f"{d.alias} {name}",
                                   _describe(timer) + ("; replaces the old trigger" if mine else ""), "create_trigger",
                                   {"timer": timer, "name": name}))
@@ -475,6 +482,12 @@ def _timers(d: Deployment, on_alias: list[dict[str, Any]], on_latest: list[dict[
                                   f"bound to latest; timers fire through alias {d.alias}", "delete_trigger",
                                   {"trigger": trigger, "urn": d.function_urn}))
     return creates + others + deletes
+
+
+def _first_to_go(triggers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of two outdated triggers of one timer, the one to delete before the replacement exists: a disabled one
+    (nothing lost), else the older, so an active one always fires until the new trigger does."""
+    return sorted(triggers, key=lambda t: (t.get("trigger_status") == "ACTIVE", str(t.get("created_time") or "")))[0]
 
 
 def _same_timer(trigger: dict[str, Any], timer: Timer) -> bool:

@@ -78,3 +78,37 @@ def test_clean_up_and_rollback_follow_publish_order_whatever_the_list_order(fg_e
     status, out = run_deploy(emu, "rollback", tmp_path / "t4.yaml", capsys)
     assert status == 0, out
     assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == published[-2]
+
+
+def _every_5(schedule: str):
+    def edit(p: dict) -> None:
+        p["x-taskwatch"]["Timers"]["every-5-minutes"]["Schedule"] = schedule
+    return edit
+
+
+def _active_schedules(emu) -> list[str]:
+    return sorted(t["event_data"]["schedule"] for t in emu.functiongraph.triggers("taskwatch", qualifier="live")
+                  if t["event_data"]["name"].startswith("every-5-minutes") and t["trigger_status"] == "ACTIVE")
+
+
+def test_a_schedule_change_cut_off_before_the_old_timer_went_then_changed_again_converges(fg_emulator, code_zip,
+                                                                                        tmp_path, capsys) -> None:
+    """The first change leaves both <name> and <name>-r (the delete failed); the next deploy, with yet another
+    schedule, has no free name: it must still replace them, and never leave the timer without a trigger."""
+    emu = fg_emulator
+    layer = small_layer(tmp_path / "layer.zip")
+    assert run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer), capsys)[0] == 0
+    emu.faults.add(Fault(call="functiongraph.delete_function_trigger", kind="500", times=1))
+    status, out = run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer, _every_5("10m"), "t10.yaml"),
+                             capsys)
+    assert status == 1, out
+    assert _active_schedules(emu) == ["10m", "5m"]  # both fire: no gap, for now one too many
+    status, out = run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer, _every_5("15m"), "t15.yaml"),
+                             capsys)
+    assert status == 0, out
+    assert _active_schedules(emu) == ["15m"]
+    calls = [(r["call"], r["path"]) for r in emu.requests if r["method"] != "GET"]
+    creates = [i for i, (c, _) in enumerate(calls) if c == "functiongraph.create_function_trigger"]
+    deletes = [i for i, (c, _) in enumerate(calls) if c == "functiongraph.delete_function_trigger"]
+    assert len(creates) == 1 and len(deletes) == 2 and deletes[0] < creates[0] < deletes[1], calls  # one always fires
+    assert run_deploy(emu, "apply", tmp_path / "t15.yaml", capsys)[0] == 0 and mutating(emu) == []
