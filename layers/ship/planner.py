@@ -37,6 +37,7 @@ from .zipfile_det import MB
 DIRECT_UPLOAD_MAX = 10 * MB
 DEPLOY_PREFIX = "taskwatch/deploy/"  # large layer zips in the state bucket; the deployer's policy, not the agency's
 NEW_VERSION = "<new dependency version>"
+MAX_FUNCTION_VERSIONS = 10  # "Publishing a Function Version": a function has at most 10
 
 
 @dataclass(frozen=True)
@@ -275,9 +276,12 @@ def _prune_versions(d: Deployment, current: Current, publishing: bool) -> list[A
     as an additional version with a traffic weight (a canary made in the console). FunctionGraph refuses to
     delete those, so trying would stop every deploy from then on."""
     published = list(current.published)
+    names = [version_name(v) for v in published]
     keep_count = d.keep_versions - 1 if publishing else d.keep_versions
-    kept = {version_name(v) for v in published[max(0, len(published) - keep_count):]} if keep_count > 0 else set()
-    kept |= versions_in_use(current.aliases)
+    in_use = versions_in_use(current.aliases) & set(names)
+    newest = [n for n in names[max(0, len(names) - keep_count):] if n not in in_use] if keep_count > 0 else []
+    room = MAX_FUNCTION_VERSIONS - (1 if publishing else 0) - len(in_use)
+    kept = in_use | set(newest[max(0, len(newest) - max(0, room)):] if room > 0 else [])
     return [Action("delete", "function version", f"{d.func_name}:{version_name(v)}",
                    f"older than the newest {d.keep_versions}", "delete_function_version", {"version": v})
             for v in published if version_name(v) not in kept]

@@ -112,3 +112,29 @@ def test_a_schedule_change_cut_off_before_the_old_timer_went_then_changed_again_
     deletes = [i for i, (c, _) in enumerate(calls) if c == "functiongraph.delete_function_trigger"]
     assert len(creates) == 1 and len(deletes) == 2 and deletes[0] < creates[0] < deletes[1], calls  # one always fires
     assert run_deploy(emu, "apply", tmp_path / "t15.yaml", capsys)[0] == 0 and mutating(emu) == []
+
+
+def test_versions_other_aliases_keep_never_push_a_publish_over_functiongraphs_10(fg_emulator, code_zip, tmp_path,
+                                                                                capsys) -> None:
+    """KeepVersions 9 plus two old versions other aliases use would make 11 with the new one: the clean-up keeps
+    fewer of the newest instead, so the publish stays within FunctionGraph's 10."""
+    emu = fg_emulator
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    urn = f"urn:fss:{emu.region}:{PROJECT}:function:default:taskwatch"
+
+    def keep_9(n: int) -> tuple[int, str]:
+        layer = tmp_path / f"layer-{n}.zip"
+        small_layer(layer, str(n))
+        template = template_copy(tmp_path, code_zip, layer, lambda p: p["x-taskwatch"].update(KeepVersions=9),
+                                 f"k{n}.yaml")
+        return run_deploy(emu, "apply", template, capsys)
+
+    for n in range(2):
+        assert keep_9(n)[0] == 0
+        api.create_alias(urn, f"pinned-{n}", emu.functiongraph.versions("taskwatch")[-1]["version"], "by hand")
+    for n in range(2, 12):
+        status, out = keep_9(n)
+        assert status == 0, out
+    names = [v["version"] for v in emu.functiongraph.versions("taskwatch")]
+    assert len(names) == 10
+    assert {a["version"] for a in emu.functiongraph.aliases("taskwatch").values()} <= set(names)
