@@ -141,8 +141,10 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
                                   "set_max_instances"))
     actions.append(_async(d, current.async_config if function is not None else None))
     actions.append(_tags(d, current.tags if function is not None else {}))
-    function_changed = any(a.changes for a in actions if a.kind in {"function", "function code",
-                                                                     "function configuration", "max instances"})
+    # what changes THIS function (a predecessor's "replace" line does not: a retry of a cut-off replace would
+    # otherwise publish the unchanged new function again at every attempt)
+    function_changed = any(a.changes for a in actions if a.step != "confirm_replace" and a.kind in {
+        "function", "function code", "function configuration", "max instances"})
     existing = current if function is not None else Current(None, current.dependency, current.versions, [])
     publishing = _needs_publish(d, existing, function_changed)
     pruned = _prune_versions(d, existing, publishing)  # first: FunctionGraph keeps at most 10 versions

@@ -138,3 +138,27 @@ def test_versions_other_aliases_keep_never_push_a_publish_over_functiongraphs_10
     names = [v["version"] for v in emu.functiongraph.versions("taskwatch")]
     assert len(names) == 10
     assert {a["version"] for a in emu.functiongraph.aliases("taskwatch").values()} <= set(names)
+
+
+def test_a_replace_cut_off_anywhere_converges_on_retry_without_extra_versions(fg_emulator, code_zip, tmp_path,
+                                                                             capsys) -> None:
+    """A replace fails while creating the new timers, deleting the old ones, deleting the old function; each
+    retry finishes it. The old function's timers fire until the new ones exist, and the new function gets one
+    version: a retry has nothing of its own to publish."""
+    emu = fg_emulator
+    layer = small_layer(tmp_path / "layer.zip")
+    assert run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer), capsys)[0] == 0
+    moved = template_copy(tmp_path, code_zip, layer, lambda p: p.update(FuncName="taskwatch-b"), "moved.yaml")
+    for call, after in (("functiongraph.create_function_trigger", 1), ("functiongraph.delete_function_trigger", 1),
+                        ("functiongraph.delete_function", 0)):
+        emu.faults.add(Fault(call=call, kind="500", times=1, after=after))
+        status, out = run_deploy(emu, "apply", moved, capsys, "--replace")
+        assert status == 1, out
+        timers = [t for name in ("taskwatch", "taskwatch-b")
+                  for t in emu.functiongraph.triggers(name, qualifier="live")]
+        assert {t["event_data"]["name"] for t in timers} == {"every-5-minutes", "daily-heartbeat"}  # never a gap
+    status, out = run_deploy(emu, "apply", moved, capsys, "--replace")
+    assert status == 0, out
+    assert emu.functiongraph.functions() == ["default:taskwatch-b"]
+    assert len(emu.functiongraph.versions("taskwatch-b")) == 1
+    assert run_deploy(emu, "apply", moved, capsys)[0] == 0 and mutating(emu) == []
