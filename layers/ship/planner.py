@@ -133,6 +133,7 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
     else:
         actions.append(_code(d, function, art, version_id))
         actions.append(_configuration(d, function, art.secrets_key))
+        actions += _encrypted_outside(d, function, actions[-1].changes)
         have = (function.get("strategy_config") or {}).get("concurrency")
         if have == d.max_instances:
             actions.append(Action("no change", "max instances", d.func_name, str(have)))
@@ -428,6 +429,39 @@ def config_changes(d: Deployment, function: dict[str, Any], secrets_key: bytes) 
         if d.log.get("Enabled") and d.log.get(label) and function.get(key) != d.log[label]:
             changes.append(f"Log.{label}")
     return changes
+
+
+def encrypted_outside(d: Deployment, function: dict[str, Any]) -> list[str]:
+    """Names of encrypted variables the function has, set by no deploy (set in the console, say): "(masked)"
+    when the service masks them. Names only: the values are never read out. Once a deploy has set encrypted
+    variables (its fingerprint is in the description) they are the template's to change or remove."""
+    text = function.get("encrypted_user_data")
+    if text in (None, "", "{}") or split_description(function.get("description") or "")[1] is not None:
+        return []
+    try:
+        values = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        values = None
+    if isinstance(values, dict):
+        return sorted(set(values) - set(d.encrypted))
+    return ["(masked)"]
+
+
+def _encrypted_outside(d: Deployment, function: dict[str, Any], updating: bool) -> list[Action]:
+    """UpdateFunctionConfig replaces the configuration, and deploy sends the template's encrypted variables only:
+    ones set elsewhere would be lost without a word. Refused while the configuration must change."""
+    outside = encrypted_outside(d, function)
+    if not outside:
+        return []
+    names = ", ".join(outside)
+    if not updating:
+        return [Action("ignore", "encrypted variables", d.func_name,
+                       f"{names} set outside the template: kept (no configuration update now); the next one "
+                       "would remove them unless x-taskwatch.EncryptedVariables names them")]
+    return [Action("refuse", "encrypted variables", d.func_name,
+                   f"{names} set outside the template would be removed by this configuration update (it replaces "
+                   "the whole configuration): add them to x-taskwatch.EncryptedVariables (value from a deploy "
+                   "environment variable), or remove them from the function first", "impossible")]
 
 
 def _configuration(d: Deployment, function: dict[str, Any], secrets_key: bytes) -> Action:

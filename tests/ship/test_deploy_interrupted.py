@@ -3,10 +3,16 @@ in use by more than deploy's own alias, the version list in either order. Real S
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from huaweicloudsdkfunctiongraph.v2 import CreateVersionAliasRequest, CreateVersionAliasRequestBody
+from huaweicloudsdkfunctiongraph.v2 import (
+    CreateVersionAliasRequest,
+    CreateVersionAliasRequestBody,
+    UpdateFunctionConfigRequest,
+    UpdateFunctionConfigRequestBody,
+)
 from ship.fgapi import FunctionGraphApi
 
 from tests.emulator.faults import Fault
@@ -162,3 +168,31 @@ def test_a_replace_cut_off_anywhere_converges_on_retry_without_extra_versions(fg
     assert emu.functiongraph.functions() == ["default:taskwatch-b"]
     assert len(emu.functiongraph.versions("taskwatch-b")) == 1
     assert run_deploy(emu, "apply", moved, capsys)[0] == 0 and mutating(emu) == []
+
+
+def test_encrypted_variables_set_outside_the_template_are_never_dropped_silently(fg_emulator, code_zip, tmp_path,
+                                                                                capsys) -> None:
+    """UpdateFunctionConfig replaces the configuration and deploy sends the template's encrypted variables only:
+    one added in the console would vanish with the next memory change. The plan names it, the deploy refuses
+    and changes nothing, and its value is printed nowhere."""
+    emu = fg_emulator
+    layer = small_layer(tmp_path / "layer.zip")
+    assert run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer), capsys)[0] == 0
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    urn = f"urn:fss:{emu.region}:{PROJECT}:function:default:taskwatch"
+    current = api.show_function(urn)
+    body = {k: current[k] for k in UpdateFunctionConfigRequestBody.openapi_types if current.get(k) is not None}
+    body["encrypted_user_data"] = json.dumps({"EXTRA_TOKEN": "console-secret-0123456789"})
+    api.client.update_function_config(UpdateFunctionConfigRequest(function_urn=urn,
+                                                                  body=UpdateFunctionConfigRequestBody(**body)))
+    bigger = template_copy(tmp_path, code_zip, layer, lambda p: p.update(MemorySize=256), "big.yaml")
+    status, out = run_deploy(emu, "plan", bigger, capsys)
+    assert status == 0 and "EXTRA_TOKEN" in out, out
+    status, out = run_deploy(emu, "apply", bigger, capsys)
+    assert status == 1 and mutating(emu) == [], out
+    assert "EXTRA_TOKEN" in out and "EncryptedVariables" in out
+    for text in (out,):
+        assert "console-secret" not in text
+    function = emu.functiongraph.function("taskwatch")
+    assert json.loads(function["encrypted_user_data"]) == {"EXTRA_TOKEN": "console-secret-0123456789"}
+    assert function["memory_size"] == 128
