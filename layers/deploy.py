@@ -112,8 +112,11 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
     ces = None if error_alarm is None else alarm.CesApi(
         _endpoint(env, "TASKWATCH_ENDPOINT_CES", alarm.DEFAULT_ENDPOINT).replace("{region}", d.region), project,
         credentials.ak, credentials.sk, credentials.token)
+    ours = {alarm.function_dimension(d.package, d.func_name)} | {
+        alarm.function_dimension(p["function"].get("package"), p["function"].get("func_name"))
+        for p in current.predecessors}
     alarm_actions = [] if ces is None or error_alarm is None else \
-        alarm.plan_alarm(d, error_alarm, ces.rules_named(error_alarm.name))
+        alarm.plan_alarm(d, error_alarm, alarm.watching(ces.rules_named(error_alarm.name), ours))
     out(f"{command} {d.func_name} in {d.region} (project {project}, {d.runtime}):")
     if d.agency and (current.function is None or current.function.get("xrole") != d.agency):
         out(f"note      agency {d.agency} is not managed by deploy: it needs the regional and the global policy "

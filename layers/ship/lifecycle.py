@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import obs_upload
-from .alarm import CesApi, ErrorAlarm
+from .alarm import CesApi, ErrorAlarm, function_dimension, watching
 from .fgapi import FunctionGraphApi
 from .planner import LAYER_LABEL, uploaded_key, version_name
 from .template import Deployment
@@ -76,7 +76,10 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
     functions = []
     if api.show_function(d.function_urn) is not None:
         functions.append(d.function_urn)
-    functions += [base_urn(str(p["function"]["func_urn"])) for p in predecessors(api, d)]
+    earlier = predecessors(api, d)
+    functions += [base_urn(str(p["function"]["func_urn"])) for p in earlier]
+    watched = {function_dimension(d.package, d.func_name)} | {
+        function_dimension(p["function"].get("package"), p["function"].get("func_name")) for p in earlier}
     for urn in functions:
         for trigger in _triggers_everywhere(api, urn):
             name = (trigger.get("event_data") or {}).get("name") or trigger.get("trigger_id")
@@ -100,7 +103,7 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
                                    credentials.ak, credentials.sk, credentials.token)))
     error_alarm = ErrorAlarm.from_template(d.error_alarm)
     if error_alarm is not None:
-        rules = ces.rules_named(error_alarm.name)
+        rules = watching(ces.rules_named(error_alarm.name), watched)  # never another function's rule
         if rules:
             ids = [str(r["alarm_id"]) for r in rules]
             steps.append((f"delete    alarm rule {error_alarm.name} ({', '.join(ids)})",
