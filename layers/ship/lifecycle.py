@@ -91,8 +91,14 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
         steps.append((f"delete    function {urn} (with its versions and aliases)",
                       _deleter(api.delete_function, urn)))
     dependency = api.find_dependency(d.layer_name)
+    kept: list[str] = []
+    used_by = _dependency_users(api, set(functions)) if dependency else {}
     for version in api.dependency_versions(str(dependency["id"])) if dependency else []:
         if not str(version.get("description", "")).startswith(LAYER_LABEL):
+            continue
+        if used_by.get(str(version.get("id"))):
+            kept.append(f"keep      dependency version {d.layer_name} v{version.get('version')}: used by "
+                        f"{', '.join(sorted(used_by[str(version.get('id'))]))} (not this deployment's function)")
             continue
         steps.append((f"delete    dependency version {d.layer_name} v{version.get('version')}",
                       _deleter(api.delete_dependency_version, str(dependency["id"]), version["version"])))  # type: ignore[index]
@@ -112,6 +118,8 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
         "topic stay: deploy did not create them)")
     for line, _ in steps:
         out(line)
+    for line in kept:
+        out(line)
     if not steps:
         out("destroy: nothing to delete")
         return 0
@@ -125,6 +133,20 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
         step()
     out(f"destroy: {len(steps)} deleted")
     return 0
+
+
+def _dependency_users(api: FunctionGraphApi, ours: set[str]) -> dict[str, set[str]]:
+    """Dependency version id -> the functions outside this deployment that use it, as ListFunctions reports
+    them (depend_version_list, or the ids in dependencies): deleting it would break them."""
+    users: dict[str, set[str]] = {}
+    for function in api.functions():
+        if base_urn(str(function.get("func_urn") or "")) in ours:
+            continue
+        ids = {str(v) for v in function.get("depend_version_list") or []}
+        ids |= {str(dep.get("id")) for dep in function.get("dependencies") or [] if isinstance(dep, dict)}
+        for version_id in ids:
+            users.setdefault(version_id, set()).add(f"{function.get('package')}/{function.get('func_name')}")
+    return users
 
 
 def _deleter(call: Callable[..., Any], *args: Any) -> Callable[[], None]:
