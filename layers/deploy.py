@@ -147,7 +147,10 @@ def read_current(api: FunctionGraphApi, d: Deployment) -> Current:
     function = api.show_function(d.function_urn)
     dependency = api.find_dependency(d.layer_name)
     versions = api.dependency_versions(str(dependency["id"])) if dependency else []
-    current = Current(function, dependency, versions, [], predecessors=lifecycle.predecessors(api, d))
+    earlier = lifecycle.predecessors(api, d)
+    ours = {d.function_urn} | {lifecycle.base_urn(str(p["function"].get("func_urn") or "")) for p in earlier}
+    current = Current(function, dependency, versions, [], predecessors=earlier,
+                      dependency_users=lifecycle.dependency_users(api, ours) if dependency else {})
     if function is not None:
         current.triggers = api.triggers(d.function_urn)
         current.published = api.versions(d.function_urn)

@@ -92,7 +92,7 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
                       _deleter(api.delete_function, urn)))
     dependency = api.find_dependency(d.layer_name)
     kept: list[str] = []
-    used_by = _dependency_users(api, set(functions)) if dependency else {}
+    used_by = dependency_users(api, set(functions)) if dependency else {}
     for version in api.dependency_versions(str(dependency["id"])) if dependency else []:
         if not str(version.get("description", "")).startswith(LAYER_LABEL):
             continue
@@ -135,7 +135,7 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
     return 0
 
 
-def _dependency_users(api: FunctionGraphApi, ours: set[str]) -> dict[str, set[str]]:
+def dependency_users(api: FunctionGraphApi, ours: set[str]) -> dict[str, set[str]]:
     """Dependency version id -> the functions outside this deployment that use it, as ListFunctions reports
     them (depend_version_list, or the ids in dependencies): deleting it would break them."""
     users: dict[str, set[str]] = {}

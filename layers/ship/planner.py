@@ -70,6 +70,7 @@ class Current:
     async_config: dict[str, Any] | None = None
     tags: dict[str, str] = field(default_factory=dict)
     predecessors: list[dict[str, Any]] = field(default_factory=list)
+    dependency_users: dict[str, set[str]] = field(default_factory=dict)  # version id -> functions outside
 
 
 @dataclass
@@ -146,7 +147,8 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
     # otherwise publish the unchanged new function again at every attempt)
     function_changed = any(a.changes for a in actions if a.step != "confirm_replace" and a.kind in {
         "function", "function code", "function configuration", "max instances"})
-    existing = current if function is not None else Current(None, current.dependency, current.versions, [])
+    existing = current if function is not None else Current(None, current.dependency, current.versions, [],
+                                                            dependency_users=current.dependency_users)
     publishing = _needs_publish(d, existing, function_changed)
     pruned = _prune_versions(d, existing, publishing)  # first: FunctionGraph keeps at most 10 versions
     actions += pruned
@@ -312,6 +314,7 @@ def _cleanup(d: Deployment, current: Current, version_id: str, remaining: list[d
     if any("depend_version_list" not in v for v in remaining):
         return actions  # which dependency versions the kept versions use is unknown: delete none
     in_use = {version_id} | {dep for v in remaining for dep in v.get("depend_version_list") or []}
+    in_use |= {version for version, users in current.dependency_users.items() if users}  # other functions'
     ours = sorted((v for v in current.versions if str(v.get("description", "")).startswith(LAYER_LABEL)),
                   key=lambda v: v.get("version") or 0)
     newest = {str(v["id"]) for v in ours[max(0, len(ours) - (d.keep_versions - (version_id == NEW_VERSION))):]}

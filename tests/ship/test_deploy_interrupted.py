@@ -3,13 +3,19 @@ in use by more than deploy's own alias, the version list in either order. Real S
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
 from huaweicloudsdkfunctiongraph.v2 import (
+    CreateFunctionRequest,
+    CreateFunctionRequestBody,
     CreateVersionAliasRequest,
     CreateVersionAliasRequestBody,
+    FuncCode,
     UpdateFunctionConfigRequest,
     UpdateFunctionConfigRequestBody,
 )
@@ -196,3 +202,25 @@ def test_encrypted_variables_set_outside_the_template_are_never_dropped_silently
     function = emu.functiongraph.function("taskwatch")
     assert json.loads(function["encrypted_user_data"]) == {"EXTRA_TOKEN": "console-secret-0123456789"}
     assert function["memory_size"] == 128
+
+
+def test_the_clean_up_keeps_a_dependency_version_another_function_uses(fg_emulator, code_zip, tmp_path,
+                                                                       capsys) -> None:
+    """Another function uses an old dependency version of taskwatch's: the clean-up passes over it (FunctionGraph
+    refuses, or the other function would break), and deploy goes on working."""
+    emu = fg_emulator
+    assert _deploy_layer(emu, code_zip, tmp_path, capsys, 0)[0] == 0
+    (first,) = emu.functiongraph.dependency_versions("taskwatch-deps")
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    api.client.create_function(CreateFunctionRequest(body=CreateFunctionRequestBody(
+        func_name="reporting", package="default", runtime="Python3.10", timeout=30, handler="index.handler",
+        memory_size=128, code_type="zip", type="v2", depend_version_list=[first["id"]],
+        func_code=FuncCode(file=base64.b64encode(buffer.getvalue()).decode()))))
+    for n in range(1, 6):
+        status, out = _deploy_layer(emu, code_zip, tmp_path, capsys, n)
+        assert status == 0, out
+    kept = [v["version"] for v in emu.functiongraph.dependency_versions("taskwatch-deps")]
+    assert kept == [1, 4, 5, 6], kept
