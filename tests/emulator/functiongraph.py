@@ -65,6 +65,12 @@ MAX_VARIABLES = 20
 MAX_USER_EVENT = 2048
 DEFAULT_MAX_INSTANCES = 400
 MAX_VERSIONS = 10
+# The other fields UpdateFunctionConfig takes (SDK model UpdateFunctionConfigRequestBody) that
+# ShowFunctionConfig returns: kept as sent, unset (None) by a replacing update that leaves them out.
+OTHER_CONFIG_FIELDS = ("custom_image", "enable_auth_in_header", "enable_class_isolation", "enable_dynamic_memory",
+                       "ephemeral_storage", "gpu_memory", "gpu_type", "heartbeat_handler", "is_stateful_function",
+                       "lts_custom_tag", "network_controller", "peering_cidr", "pre_stop_handler", "pre_stop_timeout",
+                       "user_data_encrypt_kms_key_id")
 _FUNC_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,59}$")
 _DEP_NAME = re.compile(r"^[A-Za-z]([A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?$")
 _TRIGGER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -277,7 +283,7 @@ class FunctionGraph(GatewayService):
             "enable_lts_log": False, "log_group_id": "", "log_stream_id": "", "xrole": "", "app_xrole": "",
             "description": "", "user_data": "", "encrypted_user_data": "", "func_vpc": None,
             "initializer_handler": "", "initializer_timeout": 0, "mount_config": None,
-            "enterprise_project_id": "0",
+            "enterprise_project_id": "0", **dict.fromkeys(OTHER_CONFIG_FIELDS),
         }
 
     def _list_functions(self, params: dict[str, str], _b: Any, query: dict[str, Any]) -> tuple[int, Any]:
@@ -586,7 +592,7 @@ class FunctionGraph(GatewayService):
                     "enterprise_project_id"):
             if body.get(key) is not None:
                 function[key] = body[key]
-        for key in ("initializer_timeout", "func_vpc", "mount_config"):
+        for key in ("initializer_timeout", "func_vpc", "mount_config", *OTHER_CONFIG_FIELDS):
             if body.get(key) is not None:
                 function[key] = body[key]
         if body.get("strategy_config") is not None:

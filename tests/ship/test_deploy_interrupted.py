@@ -224,3 +224,35 @@ def test_the_clean_up_keeps_a_dependency_version_another_function_uses(fg_emulat
         assert status == 0, out
     kept = [v["version"] for v in emu.functiongraph.dependency_versions("taskwatch-deps")]
     assert kept == [1, 4, 5, 6], kept
+
+
+def test_every_configuration_field_set_elsewhere_survives_a_deploys_update(fg_emulator, code_zip, tmp_path,
+                                                                           capsys) -> None:
+    """Read-modify-write carries back every field the update takes, including those set only in the console
+    (VPC, mounts, initializer, app agency, KMS key of the encrypted variables, ephemeral storage, LTS tags...)."""
+    emu = fg_emulator
+    layer = small_layer(tmp_path / "layer.zip")
+    assert run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer), capsys)[0] == 0
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    urn = f"urn:fss:{emu.region}:{PROJECT}:function:default:taskwatch"
+    current = api.show_function(urn)
+    body = {k: current[k] for k in UpdateFunctionConfigRequestBody.openapi_types if current.get(k) is not None}
+    console = {"func_vpc": {"vpc_id": "vpc-1", "subnet_id": "subnet-1"}, "app_xrole": "app-agency",
+               "mount_config": {"mount_user": {"user_id": 1000, "user_group_id": 1000}, "func_mounts": []},
+               "initializer_handler": "index.init", "initializer_timeout": 30, "ephemeral_storage": 1024,
+               "user_data_encrypt_kms_key_id": "kms-key-1", "lts_custom_tag": {"team": "ops"},
+               "enable_dynamic_memory": True, "peering_cidr": "10.0.0.0/24"}
+    body.pop("log_config", None)
+    api.client.update_function_config(UpdateFunctionConfigRequest(
+        function_urn=urn, body=UpdateFunctionConfigRequestBody(**{**body, **console})))
+    bigger = template_copy(tmp_path, code_zip, layer, lambda p: p.update(MemorySize=256), "big.yaml")
+    status, out = run_deploy(emu, "apply", bigger, capsys)
+    assert status == 0 and "functiongraph.update_function_config" in mutating(emu), out
+    after = emu.functiongraph.function("taskwatch")
+    assert after["memory_size"] == 256
+    assert {k: after[k] for k in console} == console
+    # the emulator's guard: the same update without those fields unsets them (it replaces)
+    plain = {k: v for k, v in body.items() if k not in console}
+    api.client.update_function_config(UpdateFunctionConfigRequest(
+        function_urn=urn, body=UpdateFunctionConfigRequestBody(**plain)))
+    assert emu.functiongraph.function("taskwatch")["ephemeral_storage"] is None
