@@ -190,6 +190,9 @@ def _tags(d: Deployment, have: dict[str, str]) -> Action:
 def async_config(d: Deployment) -> dict[str, Any]:
     config: dict[str, Any] = {"max_async_retry_attempts": d.async_retries,
                               "max_async_event_age_in_seconds": d.async_max_age}
+    # Always sent, empty when there is none: whether the update clears a field it leaves out is not documented,
+    # and an earlier deploy's SMN target must go when OnFailureToTopic is turned off.
+    config["destination_config"] = {}
     if d.async_failure_to_topic:
         config["destination_config"] = {"on_failure": {
             "destination": "SMN", "param": json.dumps({"topic_urn": d.parameters.get("TopicUrn", "")})}}

@@ -114,6 +114,7 @@ class FunctionGraph(GatewayService):
         self._async: dict[tuple[str, str], dict[str, Any]] = {}
         self._tags: dict[tuple[str, str], dict[str, str]] = {}
         self.update_semantics = "replace"  # or "merge": see _update_function_config
+        self.async_semantics = "replace"  # or "merge": a field left out of UpdateFunctionAsyncInvokeConfig is kept
         self.version_order = "oldest_first"  # or "newest_first": ListFunctionVersions' order is not documented
 
     # ---- routing ------------------------------------------------------------------------------------
@@ -526,6 +527,9 @@ class FunctionGraph(GatewayService):
         max_async_retry_attempts 0-3 (default 1); destinations OBS, SMN, DIS or FunctionGraph with a JSON param."""
         key = self._key(params)
         function = self._existing(params)
+        if self.async_semantics == "merge" and key in self._async:  # the documents do not say: both readings
+            body = {**{k: v for k, v in self._async[key].items() if k in {
+                "max_async_event_age_in_seconds", "max_async_retry_attempts", "destination_config"}}, **body}
         age = body.get("max_async_event_age_in_seconds", 3600)
         retries = body.get("max_async_retry_attempts", 1)
         if not isinstance(age, int) or isinstance(age, bool) or not 1 <= age <= 86400:

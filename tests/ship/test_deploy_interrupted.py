@@ -256,3 +256,26 @@ def test_every_configuration_field_set_elsewhere_survives_a_deploys_update(fg_em
     api.client.update_function_config(UpdateFunctionConfigRequest(
         function_urn=urn, body=UpdateFunctionConfigRequestBody(**plain)))
     assert emu.functiongraph.function("taskwatch")["ephemeral_storage"] is None
+
+
+@pytest.mark.parametrize("semantics", ["replace", "merge"])
+def test_turning_the_failure_destination_off_clears_it_under_either_reading(fg_emulator, code_zip, tmp_path,
+                                                                            capsys, semantics: str) -> None:
+    """UpdateFunctionAsyncInvokeConfig's documents do not say whether a field left out is cleared or kept:
+    deploy sends the destinations explicitly, so OnFailureToTopic false removes the SMN target either way, and
+    the next deploy changes nothing."""
+    emu = fg_emulator
+    emu.functiongraph.async_semantics = semantics
+    layer = small_layer(tmp_path / "layer.zip")
+
+    def to_topic(on: bool):
+        return lambda p: p["x-taskwatch"]["Async"].update(OnFailureToTopic=on)
+
+    assert run_deploy(emu, "apply", template_copy(tmp_path, code_zip, layer, to_topic(True), "on.yaml"),
+                      capsys)[0] == 0
+    assert emu.functiongraph.async_config("taskwatch")["destination_config"]["on_failure"]["destination"] == "SMN"
+    off = template_copy(tmp_path, code_zip, layer, to_topic(False), "off.yaml")
+    status, out = run_deploy(emu, "apply", off, capsys)
+    assert status == 0, out
+    assert not (emu.functiongraph.async_config("taskwatch")["destination_config"] or {}).get("on_failure")
+    assert run_deploy(emu, "apply", off, capsys)[0] == 0 and mutating(emu) == []
