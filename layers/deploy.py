@@ -112,8 +112,11 @@ def run(command: str, d: Deployment, env: Mapping[str, str], project: str, out: 
     ces = None if error_alarm is None else alarm.CesApi(
         _endpoint(env, "TASKWATCH_ENDPOINT_CES", alarm.DEFAULT_ENDPOINT).replace("{region}", d.region), project,
         credentials.ak, credentials.sk, credentials.token)
+    ours = {alarm.function_dimension(d.package, d.func_name)} | {
+        alarm.function_dimension(p["function"].get("package"), p["function"].get("func_name"))
+        for p in current.predecessors}
     alarm_actions = [] if ces is None or error_alarm is None else \
-        alarm.plan_alarm(d, error_alarm, ces.rules_named(error_alarm.name))
+        alarm.plan_alarm(d, error_alarm, alarm.watching(ces.rules_named(error_alarm.name), ours))
     out(f"{command} {d.func_name} in {d.region} (project {project}, {d.runtime}):")
     if d.agency and (current.function is None or current.function.get("xrole") != d.agency):
         out(f"note      agency {d.agency} is not managed by deploy: it needs the regional and the global policy "
@@ -144,7 +147,10 @@ def read_current(api: FunctionGraphApi, d: Deployment) -> Current:
     function = api.show_function(d.function_urn)
     dependency = api.find_dependency(d.layer_name)
     versions = api.dependency_versions(str(dependency["id"])) if dependency else []
-    current = Current(function, dependency, versions, [], predecessors=lifecycle.predecessors(api, d))
+    earlier = lifecycle.predecessors(api, d)
+    ours = {d.function_urn} | {lifecycle.base_urn(str(p["function"].get("func_urn") or "")) for p in earlier}
+    current = Current(function, dependency, versions, [], predecessors=earlier,
+                      dependency_users=lifecycle.dependency_users(api, ours) if dependency else {})
     if function is not None:
         current.triggers = api.triggers(d.function_urn)
         current.published = api.versions(d.function_urn)

@@ -10,10 +10,11 @@ e.g. default-myfunction_Python); type MULTI_INSTANCE (that one resource); policy
 Threshold, Count consecutive periods; alarm and OK notifications to the template's TopicUrn.
 
 Identity: the rule's name (template x-taskwatch.ErrorAlarm.Name), found with ListAlarmRules filtered on name
-and namespace. What deploy sets is compared with what the list returns; when anything differs the rule is
-replaced (batch-delete, then create: the v2 API edits policies, resources and notifications through three
-separate calls, and a replace keeps deploy to the two it already needs). Rules with the same name beyond
-the first are deleted. Unchanged: no mutating request.
+and namespace, among the rules that watch this function or the one it replaces (`watching`: a rule of that
+name on another function is not ours). What deploy sets is compared with what the list returns; when anything
+differs the rule is replaced (batch-delete, then create: the v2 API edits policies, resources and
+notifications through three separate calls, and a replace keeps deploy to the two it already needs). Our
+rules with the same name beyond the first are deleted. Unchanged: no mutating request.
 """
 
 from __future__ import annotations
@@ -110,6 +111,24 @@ def differences(wanted: dict[str, Any], have: dict[str, Any]) -> list[str]:
                   for n in have.get(key) or []]
         if simple != wanted[key]:
             found.append(key)
+    return found
+
+
+def function_dimension(package: Any, func_name: Any) -> str:
+    return f"{package}-{func_name}"
+
+
+def watching(rules: list[dict[str, Any]], functions: set[str]) -> list[dict[str, Any]]:
+    """The rules that watch only these functions (package-functionname values). Rule names are not unique, and
+    another deployment in the project may give its rule the same name for its own function: that rule is
+    neither taken over by a deploy nor deleted by a destroy."""
+    found = []
+    for rule in rules:
+        values = {str(dim.get("value")) for resource in rule.get("resources") or []
+                  for dim in (resource.get("dimensions") or [] if isinstance(resource, dict) else resource)
+                  if isinstance(dim, dict) and dim.get("name") == DIMENSION}
+        if values and values <= functions:
+            found.append(rule)
     return found
 
 

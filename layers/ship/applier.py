@@ -132,6 +132,8 @@ class Applier:
 
     def point_alias(self, action: Action) -> None:
         if self.published is None:
+            self.published = action.data.get("version")  # a version an interrupted deploy already published
+        if self.published is None:
             raise RuntimeError("the version was not published before the alias needed it")
         description = f"deployed {datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}"
         if action.data["alias"] is None:

@@ -12,7 +12,9 @@ Answers are returned as the JSON the service sent (the SDK response's raw_conten
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -124,10 +126,11 @@ class FunctionGraphApi:
                            "functions")
 
     def versions(self, urn: str) -> list[dict[str, Any]]:
-        """The published versions (latest left out), in the service's order."""
+        """The published versions (latest left out), oldest first: the clean-up keeps the newest, a rollback goes
+        one back, and ListFunctionVersions does not document its order."""
         found = self._pages("list_function_versions", lambda marker: ListFunctionVersionsRequest(
             function_urn=urn, marker=marker, maxitems="400"), "versions")
-        return [v for v in found if v.get("version") not in (None, "", "latest")]
+        return publish_order([v for v in found if v.get("version") not in (None, "", "latest")])
 
     def aliases(self, urn: str) -> list[dict[str, Any]]:
         answer = self._call("list_version_aliases", ListVersionAliasesRequest(function_urn=urn))
@@ -315,6 +318,35 @@ def update_body(current: dict[str, Any], spec: FunctionSpec) -> dict[str, Any]:
     if spec.xrole is None:
         body.pop("xrole", None)
     return body
+
+
+DEPLOY_VERSION = re.compile(r"v(\d{8}-\d{6})-(\d{3})")  # the names applier.publish_version gives (UTC)
+
+
+def publish_order(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Oldest first. By name when deploy named every version (v<UTC time to the millisecond>); otherwise by
+    last_modified (ISO text or epoch milliseconds); ties, and times that cannot be read, keep the service's
+    order."""
+    names = [DEPLOY_VERSION.fullmatch(str(v.get("version") or "")) for v in versions]
+    if all(names):
+        keys = [datetime.strptime(m[1] + m[2], "%Y%m%d-%H%M%S%f").replace(tzinfo=timezone.utc)  # type: ignore[index]
+                for m in names]
+    else:
+        keys = [_instant(v.get("last_modified")) for v in versions]
+    if any(k is None for k in keys):
+        return list(versions)
+    order = sorted(range(len(versions)), key=lambda i: (keys[i], i))
+    return [versions[i] for i in order]
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _log(config: dict[str, str] | None) -> FuncLogConfig | None:

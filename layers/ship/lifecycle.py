@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import obs_upload
-from .alarm import CesApi, ErrorAlarm
+from .alarm import CesApi, ErrorAlarm, function_dimension, watching
 from .fgapi import FunctionGraphApi
 from .planner import LAYER_LABEL, uploaded_key, version_name
 from .template import Deployment
@@ -62,7 +62,7 @@ def rollback(api: FunctionGraphApi, d: Deployment, out: Callable[[str], None]) -
                              f"(kept: {', '.join(names) or 'none'})")
     previous = names[names.index(now) - 1]
     out(f"rollback  alias {d.alias}: {now} -> {previous} (timers fire the previous version from now on; the next "
-        "`make deploy` publishes latest again)")
+        "`make deploy` moves it to latest again)")
     api.update_alias(d.function_urn, d.alias, previous, f"rolled back from {now}")
     return 0
 
@@ -76,7 +76,10 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
     functions = []
     if api.show_function(d.function_urn) is not None:
         functions.append(d.function_urn)
-    functions += [base_urn(str(p["function"]["func_urn"])) for p in predecessors(api, d)]
+    earlier = predecessors(api, d)
+    functions += [base_urn(str(p["function"]["func_urn"])) for p in earlier]
+    watched = {function_dimension(d.package, d.func_name)} | {
+        function_dimension(p["function"].get("package"), p["function"].get("func_name")) for p in earlier}
     for urn in functions:
         for trigger in _triggers_everywhere(api, urn):
             name = (trigger.get("event_data") or {}).get("name") or trigger.get("trigger_id")
@@ -88,8 +91,14 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
         steps.append((f"delete    function {urn} (with its versions and aliases)",
                       _deleter(api.delete_function, urn)))
     dependency = api.find_dependency(d.layer_name)
+    kept: list[str] = []
+    used_by = dependency_users(api, set(functions)) if dependency else {}
     for version in api.dependency_versions(str(dependency["id"])) if dependency else []:
         if not str(version.get("description", "")).startswith(LAYER_LABEL):
+            continue
+        if used_by.get(str(version.get("id"))):
+            kept.append(f"keep      dependency version {d.layer_name} v{version.get('version')}: used by "
+                        f"{', '.join(sorted(used_by[str(version.get('id'))]))} (not this deployment's function)")
             continue
         steps.append((f"delete    dependency version {d.layer_name} v{version.get('version')}",
                       _deleter(api.delete_dependency_version, str(dependency["id"]), version["version"])))  # type: ignore[index]
@@ -100,7 +109,7 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
                                    credentials.ak, credentials.sk, credentials.token)))
     error_alarm = ErrorAlarm.from_template(d.error_alarm)
     if error_alarm is not None:
-        rules = ces.rules_named(error_alarm.name)
+        rules = watching(ces.rules_named(error_alarm.name), watched)  # never another function's rule
         if rules:
             ids = [str(r["alarm_id"]) for r in rules]
             steps.append((f"delete    alarm rule {error_alarm.name} ({', '.join(ids)})",
@@ -108,6 +117,8 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
     out(f"destroy {d.func_name} in {d.region}: {len(steps)} to delete (the bucket {d.state_bucket or '-'} and the "
         "topic stay: deploy did not create them)")
     for line, _ in steps:
+        out(line)
+    for line in kept:
         out(line)
     if not steps:
         out("destroy: nothing to delete")
@@ -122,6 +133,20 @@ def destroy(api: FunctionGraphApi, ces: CesApi, d: Deployment, credentials: Any,
         step()
     out(f"destroy: {len(steps)} deleted")
     return 0
+
+
+def dependency_users(api: FunctionGraphApi, ours: set[str]) -> dict[str, set[str]]:
+    """Dependency version id -> the functions outside this deployment that use it, as ListFunctions reports
+    them (depend_version_list, or the ids in dependencies): deleting it would break them."""
+    users: dict[str, set[str]] = {}
+    for function in api.functions():
+        if base_urn(str(function.get("func_urn") or "")) in ours:
+            continue
+        ids = {str(v) for v in function.get("depend_version_list") or []}
+        ids |= {str(dep.get("id")) for dep in function.get("dependencies") or [] if isinstance(dep, dict)}
+        for version_id in ids:
+            users.setdefault(version_id, set()).add(f"{function.get('package')}/{function.get('func_name')}")
+    return users
 
 
 def _deleter(call: Callable[..., Any], *args: Any) -> Callable[[], None]:

@@ -37,6 +37,7 @@ from .zipfile_det import MB
 DIRECT_UPLOAD_MAX = 10 * MB
 DEPLOY_PREFIX = "taskwatch/deploy/"  # large layer zips in the state bucket; the deployer's policy, not the agency's
 NEW_VERSION = "<new dependency version>"
+MAX_FUNCTION_VERSIONS = 10  # "Publishing a Function Version": a function has at most 10
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Current:
     async_config: dict[str, Any] | None = None
     tags: dict[str, str] = field(default_factory=dict)
     predecessors: list[dict[str, Any]] = field(default_factory=list)
+    dependency_users: dict[str, set[str]] = field(default_factory=dict)  # version id -> functions outside
 
 
 @dataclass
@@ -132,6 +134,7 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
     else:
         actions.append(_code(d, function, art, version_id))
         actions.append(_configuration(d, function, art.secrets_key))
+        actions += _encrypted_outside(d, function, actions[-1].changes)
         have = (function.get("strategy_config") or {}).get("concurrency")
         if have == d.max_instances:
             actions.append(Action("no change", "max instances", d.func_name, str(have)))
@@ -140,9 +143,12 @@ def plan(d: Deployment, current: Current, art: Artifacts) -> list[Action]:
                                   "set_max_instances"))
     actions.append(_async(d, current.async_config if function is not None else None))
     actions.append(_tags(d, current.tags if function is not None else {}))
-    function_changed = any(a.changes for a in actions if a.kind in {"function", "function code",
-                                                                     "function configuration", "max instances"})
-    existing = current if function is not None else Current(None, current.dependency, current.versions, [])
+    # what changes THIS function (a predecessor's "replace" line does not: a retry of a cut-off replace would
+    # otherwise publish the unchanged new function again at every attempt)
+    function_changed = any(a.changes for a in actions if a.step != "confirm_replace" and a.kind in {
+        "function", "function code", "function configuration", "max instances"})
+    existing = current if function is not None else Current(None, current.dependency, current.versions, [],
+                                                            dependency_users=current.dependency_users)
     publishing = _needs_publish(d, existing, function_changed)
     pruned = _prune_versions(d, existing, publishing)  # first: FunctionGraph keeps at most 10 versions
     actions += pruned
@@ -184,6 +190,9 @@ def _tags(d: Deployment, have: dict[str, str]) -> Action:
 def async_config(d: Deployment) -> dict[str, Any]:
     config: dict[str, Any] = {"max_async_retry_attempts": d.async_retries,
                               "max_async_event_age_in_seconds": d.async_max_age}
+    # Always sent, empty when there is none: whether the update clears a field it leaves out is not documented,
+    # and an earlier deploy's SMN target must go when OnFailureToTopic is turned off.
+    config["destination_config"] = {}
     if d.async_failure_to_topic:
         config["destination_config"] = {"on_failure": {
             "destination": "SMN", "param": json.dumps({"topic_urn": d.parameters.get("TopicUrn", "")})}}
@@ -207,7 +216,28 @@ def alias_of(d: Deployment, current: Current) -> dict[str, Any] | None:
 
 
 def _needs_publish(d: Deployment, current: Current, function_changed: bool) -> bool:
-    return bool(_publish_reasons(d, current, function_changed))
+    return bool(_publish_reasons(d, current, function_changed)) and \
+        _ready_version(d, current, function_changed) is None
+
+
+READY_KEYS = (*VERSION_KEYS, "description", "encrypted_user_data", "enable_lts_log", "log_group_id",
+              "log_stream_id")  # all must be carried, and equal, for a published version to stand for latest
+
+
+def _ready_version(d: Deployment, current: Current, function_changed: bool) -> dict[str, Any] | None:
+    """The newest published version, when it is latest exactly and the alias is elsewhere: what a deploy cut
+    off between publishing and moving the alias left. The alias moves to it; publishing again would only add an
+    identical version (and count against FunctionGraph's 10)."""
+    if function_changed or current.function is None or not current.published:
+        return None
+    newest = current.published[-1]
+    alias = alias_of(d, current)
+    if alias is not None and str(alias.get("version")) == version_name(newest):
+        return None
+    latest = current.function
+    if all(k in newest and k in latest and newest[k] == latest[k] for k in READY_KEYS):
+        return newest
+    return None
 
 
 def _publish_reasons(d: Deployment, current: Current, function_changed: bool) -> list[str]:
@@ -233,6 +263,13 @@ def _publish(d: Deployment, current: Current, function_changed: bool, actions: l
     if not reasons:
         actions.append(Action("no change", "function version", f"{d.alias} -> {alias['version']}"))  # type: ignore[index]
         return False
+    ready = _ready_version(d, current, function_changed)
+    if ready is not None:
+        actions.append(Action("create" if alias is None else "update", "alias", d.alias,
+                              f"{'new' if alias is None else alias.get('version')} -> {version_name(ready)} "
+                              f"(already published, identical to latest; {reasons[0]})", "point_alias",
+                              {"alias": alias, "version": version_name(ready)}))
+        return True
     actions.append(Action("create", "function version", d.func_name, f"publish latest ({reasons[0]})",
                           "publish_version"))
     actions.append(Action("create" if alias is None else "update", "alias", d.alias,
@@ -243,16 +280,35 @@ def _publish(d: Deployment, current: Current, function_changed: bool, actions: l
 
 def _prune_versions(d: Deployment, current: Current, publishing: bool) -> list[Action]:
     """Published function versions beyond the newest KeepVersions (counting the one about to be published);
-    never the alias's, which a rollback or the running timers need."""
-    alias = alias_of(d, current)
+    never one an alias uses: deploy's (the running timers, a rollback) nor any other alias's, as its version or
+    as an additional version with a traffic weight (a canary made in the console). FunctionGraph refuses to
+    delete those, so trying would stop every deploy from then on."""
     published = list(current.published)
+    names = [version_name(v) for v in published]
     keep_count = d.keep_versions - 1 if publishing else d.keep_versions
-    kept = {version_name(v) for v in published[max(0, len(published) - keep_count):]} if keep_count > 0 else set()
-    if alias is not None:
-        kept.add(str(alias.get("version")))
+    in_use = versions_in_use(current.aliases) & set(names)
+    newest = [n for n in names[max(0, len(names) - keep_count):] if n not in in_use] if keep_count > 0 else []
+    room = MAX_FUNCTION_VERSIONS - (1 if publishing else 0) - len(in_use)
+    kept = in_use | set(newest[max(0, len(newest) - max(0, room)):] if room > 0 else [])
     return [Action("delete", "function version", f"{d.func_name}:{version_name(v)}",
                    f"older than the newest {d.keep_versions}", "delete_function_version", {"version": v})
             for v in published if version_name(v) not in kept]
+
+
+def versions_in_use(aliases: list[dict[str, Any]]) -> set[str]:
+    """Every version an alias points at or shifts traffic to (additional_version_weights: an object, or JSON
+    text as the older API reference writes it)."""
+    used = set()
+    for alias in aliases:
+        used.add(str(alias.get("version")))
+        weights = alias.get("additional_version_weights") or {}
+        if isinstance(weights, str):
+            try:
+                weights = json.loads(weights)
+            except ValueError:
+                weights = {}
+        used |= {str(v) for v in weights} if isinstance(weights, dict) else set()
+    return used
 
 
 def _cleanup(d: Deployment, current: Current, version_id: str, remaining: list[dict[str, Any]]) -> list[Action]:
@@ -261,6 +317,7 @@ def _cleanup(d: Deployment, current: Current, version_id: str, remaining: list[d
     if any("depend_version_list" not in v for v in remaining):
         return actions  # which dependency versions the kept versions use is unknown: delete none
     in_use = {version_id} | {dep for v in remaining for dep in v.get("depend_version_list") or []}
+    in_use |= {version for version, users in current.dependency_users.items() if users}  # other functions'
     ours = sorted((v for v in current.versions if str(v.get("description", "")).startswith(LAYER_LABEL)),
                   key=lambda v: v.get("version") or 0)
     newest = {str(v["id"]) for v in ours[max(0, len(ours) - (d.keep_versions - (version_id == NEW_VERSION))):]}
@@ -380,6 +437,39 @@ def config_changes(d: Deployment, function: dict[str, Any], secrets_key: bytes) 
     return changes
 
 
+def encrypted_outside(d: Deployment, function: dict[str, Any]) -> list[str]:
+    """Names of encrypted variables the function has, set by no deploy (set in the console, say): "(masked)"
+    when the service masks them. Names only: the values are never read out. Once a deploy has set encrypted
+    variables (its fingerprint is in the description) they are the template's to change or remove."""
+    text = function.get("encrypted_user_data")
+    if text in (None, "", "{}") or split_description(function.get("description") or "")[1] is not None:
+        return []
+    try:
+        values = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        values = None
+    if isinstance(values, dict):
+        return sorted(set(values) - set(d.encrypted))
+    return ["(masked)"]
+
+
+def _encrypted_outside(d: Deployment, function: dict[str, Any], updating: bool) -> list[Action]:
+    """UpdateFunctionConfig replaces the configuration, and deploy sends the template's encrypted variables only:
+    ones set elsewhere would be lost without a word. Refused while the configuration must change."""
+    outside = encrypted_outside(d, function)
+    if not outside:
+        return []
+    names = ", ".join(outside)
+    if not updating:
+        return [Action("ignore", "encrypted variables", d.func_name,
+                       f"{names} set outside the template: kept (no configuration update now); the next one "
+                       "would remove them unless x-taskwatch.EncryptedVariables names them")]
+    return [Action("refuse", "encrypted variables", d.func_name,
+                   f"{names} set outside the template would be removed by this configuration update (it replaces "
+                   "the whole configuration): add them to x-taskwatch.EncryptedVariables (value from a deploy "
+                   "environment variable), or remove them from the function first", "impossible")]
+
+
 def _configuration(d: Deployment, function: dict[str, Any], secrets_key: bytes) -> Action:
     changes = config_changes(d, function, secrets_key)
     if changes:
@@ -404,7 +494,14 @@ def _timers(d: Deployment, on_alias: list[dict[str, Any]], on_latest: list[dict[
         claimed.update(t["trigger_id"] for t in mine)
         if keep is None:
             used = {(t.get("event_data") or {}).get("name") for t in mine}
-            name = next(n for n in names if n not in used) if len(used) < 2 else timer.name
+            name = next((n for n in names if n not in used), None)
+            if name is None:  # both names taken (an earlier replacement was cut off before its delete): free one
+                freed = _first_to_go(mine)
+                name = freed["event_data"]["name"]
+                creates.append(Action("delete", "timer trigger", f"{d.alias} {name}",
+                                      "replaced; deleted first to free its name (the other trigger still fires)",
+                                      "delete_trigger", {"trigger": freed, "urn": d.alias_urn}))
+                mine = [t for t in mine if t is not freed]
             creates.append(Action("create", "timer trigger", f"{d.alias} {name}",
                                   _describe(timer) + ("; replaces the old trigger" if mine else ""), "create_trigger",
                                   {"timer": timer, "name": name}))
@@ -431,6 +528,12 @@ def _timers(d: Deployment, on_alias: list[dict[str, Any]], on_latest: list[dict[
                                   f"bound to latest; timers fire through alias {d.alias}", "delete_trigger",
                                   {"trigger": trigger, "urn": d.function_urn}))
     return creates + others + deletes
+
+
+def _first_to_go(triggers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of two outdated triggers of one timer, the one to delete before the replacement exists: a disabled one
+    (nothing lost), else the older, so an active one always fires until the new trigger does."""
+    return sorted(triggers, key=lambda t: (t.get("trigger_status") == "ACTIVE", str(t.get("created_time") or "")))[0]
 
 
 def _same_timer(trigger: dict[str, Any], timer: Timer) -> bool:

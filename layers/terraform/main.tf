@@ -104,6 +104,8 @@ resource "huaweicloud_identity_role" "obs_global" {
         "Resource" = [
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json",
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json.*",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json.*",
         ]
       },
     ]
@@ -123,6 +125,8 @@ resource "huaweicloud_identity_role" "obs_project" {
         "Resource" = [
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json",
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json.*",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json.*",
         ]
       },
     ]

@@ -65,6 +65,12 @@ MAX_VARIABLES = 20
 MAX_USER_EVENT = 2048
 DEFAULT_MAX_INSTANCES = 400
 MAX_VERSIONS = 10
+# The other fields UpdateFunctionConfig takes (SDK model UpdateFunctionConfigRequestBody) that
+# ShowFunctionConfig returns: kept as sent, unset (None) by a replacing update that leaves them out.
+OTHER_CONFIG_FIELDS = ("custom_image", "enable_auth_in_header", "enable_class_isolation", "enable_dynamic_memory",
+                       "ephemeral_storage", "gpu_memory", "gpu_type", "heartbeat_handler", "is_stateful_function",
+                       "lts_custom_tag", "network_controller", "peering_cidr", "pre_stop_handler", "pre_stop_timeout",
+                       "user_data_encrypt_kms_key_id")
 _FUNC_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,59}$")
 _DEP_NAME = re.compile(r"^[A-Za-z]([A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?$")
 _TRIGGER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -108,6 +114,8 @@ class FunctionGraph(GatewayService):
         self._async: dict[tuple[str, str], dict[str, Any]] = {}
         self._tags: dict[tuple[str, str], dict[str, str]] = {}
         self.update_semantics = "replace"  # or "merge": see _update_function_config
+        self.async_semantics = "replace"  # or "merge": a field left out of UpdateFunctionAsyncInvokeConfig is kept
+        self.version_order = "oldest_first"  # or "newest_first": ListFunctionVersions' order is not documented
 
     # ---- routing ------------------------------------------------------------------------------------
     def route(self, req: Request) -> Route | None:
@@ -276,7 +284,7 @@ class FunctionGraph(GatewayService):
             "enable_lts_log": False, "log_group_id": "", "log_stream_id": "", "xrole": "", "app_xrole": "",
             "description": "", "user_data": "", "encrypted_user_data": "", "func_vpc": None,
             "initializer_handler": "", "initializer_timeout": 0, "mount_config": None,
-            "enterprise_project_id": "0",
+            "enterprise_project_id": "0", **dict.fromkeys(OTHER_CONFIG_FIELDS),
         }
 
     def _list_functions(self, params: dict[str, str], _b: Any, query: dict[str, Any]) -> tuple[int, Any]:
@@ -372,7 +380,8 @@ class FunctionGraph(GatewayService):
             for trigger_key in [k for k in self._triggers if k[:2] == key]:
                 del self._triggers[trigger_key]
             return 204, None
-        if any(a["version"] == qualifier for a in self._aliases.get(key, {}).values()):
+        if any(a["version"] == qualifier or qualifier in (a.get("additional_version_weights") or {})
+               for a in self._aliases.get(key, {}).values()):
             raise _bad(f"version {qualifier} is used by an alias")
         self._published[key] = [v for v in self._published.get(key, []) if v["version"] != qualifier]
         self._triggers.pop((*key, qualifier), None)
@@ -403,7 +412,8 @@ class FunctionGraph(GatewayService):
     def _list_function_versions(self, params: dict[str, str], _b: Any, query: dict[str, Any]) -> tuple[int, Any]:
         key = self._key(params)
         function = self._existing(params)
-        items = [function, *self._published.get(key, [])]  # latest first, then the published, oldest first
+        published = self._published.get(key, [])
+        items = [function, *(published if self.version_order == "oldest_first" else published[::-1])]
         marker = int(query.get("marker") or 0)
         limit = int(query.get("maxitems") or 400)
         page = items[marker:marker + limit]
@@ -419,6 +429,19 @@ class FunctionGraph(GatewayService):
             raise _not_found(f"version {version}")
         return version
 
+    def _weights(self, key: tuple[str, str], body: dict[str, Any]) -> dict[str, int]:
+        """additional_version_weights ("Modifying the Alias Information About a Function Version"): published
+        versions (never latest) and the percentage of traffic each gets, 1-99."""
+        weights = body.get("additional_version_weights") or {}
+        if not isinstance(weights, dict):
+            raise _bad("additional_version_weights: an object of version -> percentage")
+        for version, weight in weights.items():
+            if version.lower() == "latest" or not any(v["version"] == version for v in self._published.get(key, [])):
+                raise _bad(f"additional_version_weights: {version!r} is not a published version")
+            if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 99:
+                raise _bad("additional_version_weights: percentages 1 to 99")
+        return dict(weights)
+
     def _create_version_alias(self, params: dict[str, str], body: dict[str, Any], _q: Any) -> tuple[int, Any]:
         key = self._key(params)
         self._existing(params)
@@ -429,7 +452,8 @@ class FunctionGraph(GatewayService):
         if name in aliases or any(v["version"] == name for v in self._published.get(key, [])):
             raise FgError(409, "FSS.0409", "The specified resource already exists. (alias)")
         aliases[name] = {"name": name, "version": self._check_alias_target(key, body),
-                         "description": body.get("description") or "", "last_modified": _now()}
+                         "description": body.get("description") or "", "last_modified": _now(),
+                         "additional_version_weights": self._weights(key, body)}
         return 200, self._alias_answer(key, aliases[name])
 
     def _list_version_aliases(self, params: dict[str, str], _b: Any, _q: Any) -> tuple[int, Any]:
@@ -444,7 +468,8 @@ class FunctionGraph(GatewayService):
         if alias is None:
             raise _not_found("alias")
         alias.update({"version": self._check_alias_target(key, body), "last_modified": _now(),
-                      "description": body.get("description") or ""})
+                      "description": body.get("description") or "",
+                      "additional_version_weights": self._weights(key, body)})  # PUT: the whole alias
         return 200, self._alias_answer(key, alias)
 
     def _delete_version_alias(self, params: dict[str, str], _b: Any, _q: Any) -> tuple[int, Any]:
@@ -502,6 +527,9 @@ class FunctionGraph(GatewayService):
         max_async_retry_attempts 0-3 (default 1); destinations OBS, SMN, DIS or FunctionGraph with a JSON param."""
         key = self._key(params)
         function = self._existing(params)
+        if self.async_semantics == "merge" and key in self._async:  # the documents do not say: both readings
+            body = {**{k: v for k, v in self._async[key].items() if k in {
+                "max_async_event_age_in_seconds", "max_async_retry_attempts", "destination_config"}}, **body}
         age = body.get("max_async_event_age_in_seconds", 3600)
         retries = body.get("max_async_retry_attempts", 1)
         if not isinstance(age, int) or isinstance(age, bool) or not 1 <= age <= 86400:
@@ -568,7 +596,7 @@ class FunctionGraph(GatewayService):
                     "enterprise_project_id"):
             if body.get(key) is not None:
                 function[key] = body[key]
-        for key in ("initializer_timeout", "func_vpc", "mount_config"):
+        for key in ("initializer_timeout", "func_vpc", "mount_config", *OTHER_CONFIG_FIELDS):
             if body.get(key) is not None:
                 function[key] = body[key]
         if body.get("strategy_config") is not None:

@@ -11,9 +11,10 @@ import pytest
 from tests.emulator import CloudEmulator
 from tests.fixtures import AK, PROJECT, SK, TOPIC
 
-from .conftest import load_tool, mutating, template_copy
-from .deploy_runs import run_deploy as _run
-from .deploy_runs import small_layer as _small_layer
+from .conftest import load_tool, mutating, run_deploy, small_layer, template_copy
+
+_run = run_deploy
+_small_layer = small_layer
 
 deploy = load_tool("deploy")
 from ship.alarm import CesApi  # noqa: E402  (layers/ is on sys.path once conftest ran)
@@ -135,3 +136,29 @@ def test_the_emulator_refuses_what_the_documents_refuse(change: dict[str, Any], 
             api.create_rule(good | change)
         assert "HTTP 400 ces.0014" in str(refused.value) and complaint in str(refused.value)
         assert len(emu.ces.rules()) == 1 and emu.errors == []
+
+
+def test_a_rule_of_the_same_name_on_another_function_is_neither_taken_over_nor_destroyed(fg_emulator, code_zip,
+                                                                                        layer, tmp_path,
+                                                                                        capsys) -> None:
+    """Rule names are not unique, and another deployment in the project may use the default name for its own
+    function: deploy keeps its own rule beside it, destroy deletes only its own."""
+    emu = fg_emulator
+    api = CesApi(emu.endpoints["ces"], PROJECT, AK, SK)
+    other = {"name": "taskwatch-errors", "description": "errors of default/billing", "namespace": "SYS.FunctionGraph",
+             "type": "MULTI_INSTANCE", "resources": [[{"name": "package-functionname", "value": "default-billing"}]],
+             "policies": [{"metric_name": "failcount", "period": 300, "filter": "sum", "comparison_operator": ">=",
+                           "value": 1, "count": 1, "suppress_duration": 0, "level": 2}],
+             "alarm_notifications": [{"type": "notification", "notification_list": [TOPIC]}],
+             "ok_notifications": [], "enabled": True, "notification_enabled": True}
+    other_id = api.create_rule(other)
+    template = template_copy(tmp_path, code_zip, layer)
+    status, out = _run(emu, "apply", template, capsys)
+    assert status == 0, out
+    rules = {r["alarm_id"]: r for r in emu.ces.rules()}
+    assert len(rules) == 2 and rules[other_id]["resources"][0]["dimensions"][0]["value"] == "default-billing"
+    status, out = _run(emu, "apply", template, capsys)
+    assert status == 0 and mutating(emu) == [], out
+    status, out = run_deploy(emu, "destroy", template, capsys, "--yes")
+    assert status == 0, out
+    assert [r["alarm_id"] for r in emu.ces.rules()] == [other_id]

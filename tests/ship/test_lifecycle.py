@@ -150,10 +150,11 @@ def test_rollback_moves_the_alias_to_the_previous_version(fg_emulator, code_zip,
     assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == first
     status, out = run_deploy(emu, "rollback", louder, capsys)
     assert status == 1 and "no earlier published version" in out and mutating(emu) == []
-    # the next deploy publishes latest again and moves the alias forward
+    # the next deploy moves the alias forward again: to the newest version, which is latest (nothing republished)
     status, out = run_deploy(emu, "apply", louder, capsys)
     assert status == 0 and "latest differs from" in out
-    assert emu.functiongraph.aliases("taskwatch")["live"]["version"] not in (first, second)
+    assert mutating(emu) == ["functiongraph.update_version_alias"]
+    assert emu.functiongraph.aliases("taskwatch")["live"]["version"] == second
 
 
 def test_old_versions_beyond_keep_versions_are_deleted_with_their_uploads(fg_emulator, code_zip, tmp_path,
@@ -277,3 +278,28 @@ def test_timers_an_earlier_deploy_bound_to_latest_move_to_the_alias_without_a_ga
     assert _names(emu.functiongraph.triggers("taskwatch", qualifier="live")) == ["daily-heartbeat",
                                                                                  "every-5-minutes"]
     assert run_deploy(emu, "apply", template, capsys)[0] == 0 and mutating(emu) == []
+
+
+def test_destroy_keeps_a_dependency_version_another_function_uses(fg_emulator, code_zip, layer, tmp_path,
+                                                                  capsys) -> None:
+    """Someone attached taskwatch's dependency version to their own function: destroy removes the rest, keeps
+    that version (and its function working), and says so."""
+    emu = fg_emulator
+    template = template_copy(tmp_path, code_zip, layer)
+    assert run_deploy(emu, "apply", template, capsys)[0] == 0
+    api = FunctionGraphApi(emu.endpoints["functiongraph"], PROJECT, AK, SK)
+    (version,) = emu.functiongraph.dependency_versions("taskwatch-deps")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return {}\n")
+    api.client.create_function(CreateFunctionRequest(body=CreateFunctionRequestBody(
+        func_name="reporting", package="default", runtime="Python3.10", timeout=30, handler="index.handler",
+        memory_size=128, code_type="zip", type="v2", depend_version_list=[version["id"]],
+        func_code=FuncCode(file=base64.b64encode(buffer.getvalue()).decode()))))
+
+    status, out = run_deploy(emu, "destroy", template, capsys, "--yes")
+    assert status == 0, out
+    assert "keep      dependency version taskwatch-deps v1: used by default/reporting" in out
+    assert emu.functiongraph.functions() == ["default:reporting"]
+    assert [v["id"] for v in emu.functiongraph.dependency_versions("taskwatch-deps")] == [version["id"]]
+    assert emu.ces.rules() == []

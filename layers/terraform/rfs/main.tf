@@ -67,6 +67,8 @@ resource "huaweicloud_identity_role" "obs_global" {
         "Resource" = [
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json",
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json.*",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json.*",
         ]
       },
     ]
@@ -86,6 +88,8 @@ resource "huaweicloud_identity_role" "obs_project" {
         "Resource" = [
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json",
           "obs:*:*:object:${var.state_bucket}/taskwatch/state.json.*",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json",
+          "obs:*:*:object:${var.state_bucket}/taskwatch/state-*.json.*",
         ]
       },
     ]
