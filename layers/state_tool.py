@@ -11,8 +11,9 @@ reads and writes only what the function can read back.
 
 The two that change the state take the function's lease first (lease.py), as a run does before it publishes:
 a run holding it makes the tool wait up to --wait seconds, then refuse, naming the holder; a run that starts
-while the tool holds it stands aside, as for overlapping runs. A run with nothing to publish takes no lease
-but checks the state's ETag before it writes, so a tool change made meanwhile makes it stand aside too.
+while the tool holds it stands aside, as for overlapping runs. A run saves only under the lease too (also
+one with nothing to publish), after checking the state's ETag, so a tool change made meanwhile makes it
+stand aside, and a save of its still in flight cannot land after the tool's change.
 """
 
 from __future__ import annotations

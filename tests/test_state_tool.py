@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import STATE_KEY, alerted_keys, invoke
 from tests.emulator import CloudEmulator
+from tests.emulator.faults import Fault
 from tests.fixtures import BUCKET
 
 LAYERS = Path(__file__).resolve().parents[1] / "layers"
@@ -196,3 +197,38 @@ def test_a_shard_or_a_state_uri_picks_the_state_object(tool, emulator, env, monk
     other = f"file://{tmp_path}/other.json"
     code, text = call(tool, "--state", other, "show")
     assert code == 0 and f"state: {other}" in text and "no state object" in text, text
+
+
+
+@pytest.mark.parametrize("nth_put", [1, 2])
+def test_a_forget_is_not_undone_by_a_run_whose_save_was_in_flight(tool, emulator, env, nth_put) -> None:
+    """A run with nothing to publish that still saves (a source failed: its health changed) has a PUT in
+    flight when the tool works (held in the emulator until the tool is done, as a slow OBS answer would be).
+    Whatever PUT of the run it is (its lease, or its save), a forget the tool reports done must stay done:
+    the task alerts again; otherwise the tool refuses and changes nothing."""
+    invoke()
+    key = alerted_keys(emulator)[0]
+    emulator.faults.add(Fault(call="taurusdb.list", kind="403", times=None))  # the run saves, publishes nothing
+    puts: list[str] = []
+    during: list[tuple[int, str]] = []
+
+    def tool_while_the_run_writes(api: str, _query: dict) -> None:
+        if api != "obs.put" or during:
+            return
+        puts.append(api)
+        if len(puts) == nth_put:
+            during.append(call(tool, "forget", key))
+
+    emulator.before_answer = tool_while_the_run_writes
+    run = invoke()
+    emulator.before_answer = None
+    emulator.faults.clear()
+    assert run["outcome"] in ("ok", "degraded", "skipped") and during, run
+    code, text = during[0]
+    if code == 0:  # the tool said "forgotten": the task alerts again, in this run (it decided again) or the next
+        if alerted_keys(emulator).count(key) < 2:
+            invoke()
+        assert alerted_keys(emulator).count(key) == 2, text
+    else:
+        assert code == tool.EXIT_REFUSED and "Nothing was changed" in text, text
+        assert key in json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])["tasks"]

@@ -505,14 +505,16 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
     lease = Lease(store, ctx.run_id)
     ctx.deadline.store_keep = ctx.deadline.lease_keep
     try:
-        if messages:
-            # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
-            if not lease.acquire(ctx.clock(), lease_term(ctx.deadline.remaining())):
-                summary["skipped"] = f"another run ({lease.holder}) holds the lease; it publishes instead"
-                ctx.log.warning("not publishing: %s", summary["skipped"])
-                return True
-        elif loaded is not None and state.fingerprint() == loaded:
-            return False  # nothing changed: no write
+        if not messages and loaded is not None and state.fingerprint() == loaded:
+            return False  # nothing changed: no write, no lease
+        # Every write is made under the lease, not only a publishing run's: a save-only run's PUT still in
+        # flight could otherwise land after a state tool's change (made under the lease) and undo it.
+        # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
+        if not lease.acquire(ctx.clock(), lease_term(ctx.deadline.remaining())):
+            what = "it publishes instead" if messages else "this run's changes wait for the next run"
+            summary["skipped"] = f"another run ({lease.holder}) holds the lease; {what}"
+            ctx.log.warning("not %s: %s", "publishing" if messages else "saving", summary["skipped"])
+            return True
         if not _state_unchanged(store, etag):
             summary["skipped"] = "another run saved the state meanwhile; the next run starts from its state"
             ctx.log.warning("not publishing or saving: %s", summary["skipped"])
