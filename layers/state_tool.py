@@ -1,6 +1,7 @@
 """`make state`, `make state-forget`, `make state-reset`: look at and repair the function's state object.
 
-    python layers/state_tool.py [--shard LABEL | --state URI] [--wait SECONDS] show | forget TASK | reset
+    python layers/state_tool.py [--shard LABEL | --state URI] [--wait SECONDS] show | forget TASK |
+        reset [--drop-pending]
 
 The state object is the one the function would use, found by the function's own configuration loader from
 the environment of `make run` (TASKWATCH_STATE_URI, the OBS endpoint and region, CLOUD_SDK_AK/SK): obs://
@@ -54,6 +55,7 @@ LEASE_TERM = timedelta(minutes=2)  # the tool's work takes seconds; a crashed to
 POLL = 1.0  # seconds between tries for a held lease
 VERIFY_PAUSE = 0.5  # seconds before reading a change back (a run that checked the ETag just before may write)
 EXIT_REFUSED = 3
+PENDING_SHOWN = 20  # pending alerts named when a reset is refused
 
 
 class Refused(Exception):
@@ -234,13 +236,24 @@ def write_checked(store: StateStore, state: State, etag: str) -> None:
 
 # --- reset ------------------------------------------------------------------------------------------------
 
-def reset(store: StateStore, wait: float, now: datetime | None = None) -> str | None:
+def reset(store: StateStore, wait: float, now: datetime | None = None,
+          drop_pending: bool = False) -> tuple[str | None, int]:
     """Keep the state aside as <key>.reset-<time>, then remove it, under the lease: the next run finds no
-    state and takes a new baseline. Returns the backup's name (None: there was no state)."""
+    state and takes a new baseline. Returns the backup's name (None: there was no state) and how many pending
+    alerts were dropped. Alerts never published (SMN refused them; runs retry them) live only in the state,
+    and the new baseline records failures older than TASKWATCH_BACKFILL without alerting: so a state holding
+    any is refused, naming them, unless `drop_pending` says to drop them."""
     with lease_held(store, wait):
         stored = store.read()
         if stored is None:
-            return None
+            return None, 0
+        pending = _pending_keys(stored.data)
+        if pending and not drop_pending:
+            shown = ", ".join(pending[:PENDING_SHOWN]) + (" ..." if len(pending) > PENDING_SHOWN else "")
+            raise Refused(f"{len(pending)} alert(s) never published are pending in {store.uri}: {shown}. After a "
+                          "reset, those that ended more than TASKWATCH_BACKFILL ago would never be alerted. Nothing "
+                          "was changed; fix publishing and let a run send them, or reset with --drop-pending "
+                          "(make state-reset DROP_PENDING=1) to drop them")
         label = "reset-" + (now or utcnow()).strftime("%Y%m%dT%H%M%SZ")
         backup = store.keep_aside(stored.data, label)
         current = store.read()
@@ -248,7 +261,17 @@ def reset(store: StateStore, wait: float, now: datetime | None = None) -> str | 
             raise Refused(f"a run saved the state meanwhile (the old one is kept as {backup}); nothing was "
                           "removed, run the command again")
         delete(store, store.key)
-    return backup
+    return backup, len(pending)
+
+
+def _pending_keys(data: bytes) -> list[str]:
+    """The dedup keys of alerts waiting to be published (none when the state is unreadable: a run could not
+    read them either, and keeps such a state aside itself)."""
+    try:
+        state = State.from_bytes(data)
+    except StateError:
+        return []
+    return sorted(key for key, entry in state.tasks.items() if entry.get("alert"))
 
 
 def delete(store: StateStore, name: str) -> None:
@@ -280,7 +303,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     commands.add_parser("show", help="print a readable summary")
     forget_parser = commands.add_parser("forget", help="make one task alert again on the next run")
     forget_parser.add_argument("task", help="dedup key (service:project:task id) or task ID")
-    commands.add_parser("reset", help="keep the state aside and let the next run take a new baseline")
+    reset_parser = commands.add_parser("reset", help="keep the state aside and let the next run take a new baseline")
+    reset_parser.add_argument("--drop-pending", action="store_true",
+                              help="reset even when alerts never published are pending (they are dropped)")
     args = parser.parse_args(argv)
     environ = os.environ if environ is None else environ
     out = out or sys.stdout
@@ -299,10 +324,11 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
                 f"{'it' if len(keys) == 1 else 'them'} again if the task center still lists "
                 f"{'it' if len(keys) == 1 else 'them'} as failed within TASKWATCH_LOOKBACK.")
         else:
-            backup = reset(store, args.wait)
+            backup, dropped = reset(store, args.wait, drop_pending=args.drop_pending)
             say(f"no state at {store.uri}: nothing to reset; the next run takes a first baseline" if backup is None
                 else f"state {store.uri} kept aside as {backup} and removed: the next run takes a new baseline "
-                     "(failures older than TASKWATCH_BACKFILL are recorded without alerting)")
+                     "(failures older than TASKWATCH_BACKFILL are recorded without alerting)"
+                     + (f"; {dropped} pending alert(s) dropped" if dropped else ""))
     except Refused as exc:
         say(f"refused: {exc}")
         return EXIT_REFUSED

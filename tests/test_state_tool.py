@@ -232,3 +232,21 @@ def test_a_forget_is_not_undone_by_a_run_whose_save_was_in_flight(tool, emulator
     else:
         assert code == tool.EXIT_REFUSED and "Nothing was changed" in text, text
         assert key in json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])["tasks"]
+
+
+def test_reset_does_not_silently_drop_alerts_that_were_never_published(tool, emulator, env, monkeypatch) -> None:
+    """Pending alerts (SMN refused them, the run retries them) are in the state only: a reset would hand them
+    to a new baseline, which records failures older than TASKWATCH_BACKFILL without alerting. The tool refuses,
+    naming them, and drops them only when told to (--drop-pending), saying how many."""
+    emulator.faults.add(Fault(call="smn.publish", kind="500", times=None))
+    invoke()
+    emulator.faults.clear()
+    pending = json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])["tasks"]
+    assert pending and all(entry["alert"] == "failed" for entry in pending.values())
+    code, text = call(tool, "reset")
+    assert code == tool.EXIT_REFUSED and f"{len(pending)} alert(s) never published" in text, text
+    assert all(key in text for key in pending) and "--drop-pending" in text, text
+    assert (BUCKET, STATE_KEY) in emulator.obs_objects and backups(emulator, "obs", Path()) == []  # unchanged
+    code, text = call(tool, "reset", "--drop-pending")
+    assert code == 0 and "kept aside as" in text and f"{len(pending)} pending alert(s) dropped" in text, text
+    assert (BUCKET, STATE_KEY) not in emulator.obs_objects
