@@ -49,6 +49,7 @@ from taskwatch.sanitize import one_line  # noqa: E402
 from taskwatch.secrets_scrub import SCRUBBER  # noqa: E402
 from taskwatch.state import LocalFileStore, ObsStore, StateStore, open_store  # noqa: E402
 from taskwatch.state.document import State  # noqa: E402
+from taskwatch.state.migrations import VERSION as STATE_VERSION  # noqa: E402
 from taskwatch.timeutil import utcnow  # noqa: E402
 
 LEASE_TERM = timedelta(minutes=2)  # the tool's work takes seconds; a crashed tool blocks runs this long at most
@@ -128,8 +129,22 @@ def read_state(store: StateStore) -> tuple[State, bytes, str] | None:
     try:
         return State.from_bytes(stored.data), stored.data, stored.etag
     except StateError as exc:
+        refuse_if_newer(store, stored.data)
         raise Refused(f"the state at {store.uri} is unreadable ({exc}); the next run keeps it aside and takes "
                       "a fresh baseline, or `make state-reset` does that now") from None
+
+
+def refuse_if_newer(store: StateStore, data: bytes) -> None:
+    """Refused when the state is in a format version newer than this checkout reads: the deployed function
+    may well be newer than the checkout, and read it fine, so it is neither unreadable nor a case for reset."""
+    try:
+        version = json.loads(data).get("version")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(version, int) and not isinstance(version, bool) and version > STATE_VERSION + 1:
+        raise Refused(f"the state at {store.uri} is in format version {version}, written by a newer taskwatch; "
+                      f"this checkout reads up to {STATE_VERSION + 1}: update this checkout and try again. "
+                      "Nothing was changed.")
 
 
 # --- show -------------------------------------------------------------------------------------------------
@@ -247,7 +262,7 @@ def reset(store: StateStore, wait: float, now: datetime | None = None,
         stored = store.read()
         if stored is None:
             return None, 0
-        pending = _pending_keys(stored.data)
+        pending = _pending_keys(store, stored.data)
         if pending and not drop_pending:
             shown = ", ".join(pending[:PENDING_SHOWN]) + (" ..." if len(pending) > PENDING_SHOWN else "")
             raise Refused(f"{len(pending)} alert(s) never published are pending in {store.uri}: {shown}. After a "
@@ -264,12 +279,13 @@ def reset(store: StateStore, wait: float, now: datetime | None = None,
     return backup, len(pending)
 
 
-def _pending_keys(data: bytes) -> list[str]:
+def _pending_keys(store: StateStore, data: bytes) -> list[str]:
     """The dedup keys of alerts waiting to be published (none when the state is unreadable: a run could not
-    read them either, and keeps such a state aside itself)."""
+    read them either, and keeps such a state aside itself). Refused for a newer format: it is not ours."""
     try:
         state = State.from_bytes(data)
     except StateError:
+        refuse_if_newer(store, data)
         return []
     return sorted(key for key, entry in state.tasks.items() if entry.get("alert"))
 

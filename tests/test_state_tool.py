@@ -250,3 +250,24 @@ def test_reset_does_not_silently_drop_alerts_that_were_never_published(tool, emu
     code, text = call(tool, "reset", "--drop-pending")
     assert code == 0 and "kept aside as" in text and f"{len(pending)} pending alert(s) dropped" in text, text
     assert (BUCKET, STATE_KEY) not in emulator.obs_objects
+
+
+def test_a_state_written_by_a_newer_function_is_not_called_unreadable_nor_reset(tool, emulator, env) -> None:
+    """The deployed function can be newer than the checkout the operator runs the tool from. A state in a
+    format version this checkout cannot read is fine for the function: the tool says to update the checkout,
+    never that the state is unreadable and a reset would help, and a reset does not discard it."""
+    from taskwatch.state import document, migrations
+
+    invoke()
+    raw = json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])
+    raw["version"] = migrations.VERSION + 2
+    body = {k: v for k, v in raw.items() if k != "checksum"}
+    raw["checksum"] = document._checksum(body)
+    newer = json.dumps(raw).encode()
+    emulator.obs_put_object(BUCKET, STATE_KEY, newer)
+    for argv in (["show"], ["forget", "anything"], ["reset"]):
+        code, text = call(tool, *argv)
+        assert code == tool.EXIT_REFUSED, (argv, text)
+        assert f"format version {migrations.VERSION + 2}" in text and "update this checkout" in text, (argv, text)
+        assert "unreadable" not in text and "state-reset" not in text, (argv, text)
+    assert emulator.obs_objects[(BUCKET, STATE_KEY)] == newer and backups(emulator, "obs", Path()) == []
