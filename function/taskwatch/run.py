@@ -230,9 +230,10 @@ def observe_each(ctx: RunContext, state: State, tasks: list[Task],
                  violations: list[Violation]) -> decide.Observations:
     """decide.observe, one task at a time: a task that cannot be handled is reported, the others go on."""
     total = decide.Observations()
+    first_reading = decide.unread_sources(state, ctx.watched)  # before this run records any task
     for task in tasks:
         try:
-            found = decide.observe(state, (task,), ctx.config, ctx.now)
+            found = decide.observe(state, (task,), ctx.config, ctx.now, first_reading)
         except Exception as exc:
             violations.append(Violation(task.source, "handle", f"task {task.key}"[:300], internal_error(exc, ctx),
                                         task.id))
@@ -449,9 +450,10 @@ def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: d
     violations += detail_violations
     summary["errors"] += detail_errors
 
-    if state.fresh and observations.baselined:
+    if observations.baselined:  # a first run, or the first reading of a source (a shard's, a new target's)
+        first = "First run" if state.fresh else "First reading of a source"
         state.notices.append({"kind": "baseline", "since": iso(ctx.now),
-                              "text": f"First run: {observations.baselined} existing failures that ended more than "
+                              "text": f"{first}: {observations.baselined} existing failures that ended more than "
                                       f"{config.backfill / 3600:g} h ago were recorded without alerting. "
                                       "From now on every new failure is reported once."})
     given_up = decide.give_up(state, config, ctx.now, owns=ctx.owns)
