@@ -48,8 +48,9 @@ state-forget: venv
 	$(PY) layers/state_tool.py $(STATE_ARGS) forget "$(TASK)"
 
 ## Keeps the state aside (<key>.reset-<time>) and removes it: the next run takes a new baseline; takes the lease.
+## Refused while alerts never published are pending (DROP_PENDING=1 drops them).
 state-reset: venv
-	$(PY) layers/state_tool.py $(STATE_ARGS) reset
+	$(PY) layers/state_tool.py $(STATE_ARGS) reset $(if $(DROP_PENDING),--drop-pending)
 
 ## The whole test suite (lint included).
 test: venv

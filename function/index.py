@@ -56,7 +56,9 @@ def _failure_reason(summary: dict[str, Any]) -> str:
 
 
 def _environment(context: Any) -> dict[str, str]:
-    """Process environment; FunctionGraph also serves (encrypted) variables through getUserData."""
+    """Process environment; FunctionGraph also serves (encrypted) variables through getUserData, and the
+    function's name through getFunctionName: a context that names the function means the run is inside
+    FunctionGraph even when RUNTIME_FUNC_NAME is not in the environment (a local state is refused there)."""
     environ = dict(os.environ)
     get = getattr(context, "getUserData", None)
     if callable(get):
@@ -64,4 +66,9 @@ def _environment(context: Any) -> dict[str, str]:
             value = get(key)
             if value:
                 environ[key] = value
+    name = getattr(context, "getFunctionName", None)
+    if not environ.get("RUNTIME_FUNC_NAME") and callable(name):
+        value = name()
+        if isinstance(value, str) and value.strip():
+            environ["RUNTIME_FUNC_NAME"] = value
     return environ

@@ -1,6 +1,7 @@
 """`make state`, `make state-forget`, `make state-reset`: look at and repair the function's state object.
 
-    python layers/state_tool.py [--shard LABEL | --state URI] [--wait SECONDS] show | forget TASK | reset
+    python layers/state_tool.py [--shard LABEL | --state URI] [--wait SECONDS] show | forget TASK |
+        reset [--drop-pending]
 
 The state object is the one the function would use, found by the function's own configuration loader from
 the environment of `make run` (TASKWATCH_STATE_URI, the OBS endpoint and region, CLOUD_SDK_AK/SK): obs://
@@ -11,8 +12,9 @@ reads and writes only what the function can read back.
 
 The two that change the state take the function's lease first (lease.py), as a run does before it publishes:
 a run holding it makes the tool wait up to --wait seconds, then refuse, naming the holder; a run that starts
-while the tool holds it stands aside, as for overlapping runs. A run with nothing to publish takes no lease
-but checks the state's ETag before it writes, so a tool change made meanwhile makes it stand aside too.
+while the tool holds it stands aside, as for overlapping runs. A run saves only under the lease too (also
+one with nothing to publish), after checking the state's ETag, so a tool change made meanwhile makes it
+stand aside, and a save of its still in flight cannot land after the tool's change.
 """
 
 from __future__ import annotations
@@ -47,12 +49,14 @@ from taskwatch.sanitize import one_line  # noqa: E402
 from taskwatch.secrets_scrub import SCRUBBER  # noqa: E402
 from taskwatch.state import LocalFileStore, ObsStore, StateStore, open_store  # noqa: E402
 from taskwatch.state.document import State  # noqa: E402
+from taskwatch.state.migrations import VERSION as STATE_VERSION  # noqa: E402
 from taskwatch.timeutil import utcnow  # noqa: E402
 
 LEASE_TERM = timedelta(minutes=2)  # the tool's work takes seconds; a crashed tool blocks runs this long at most
 POLL = 1.0  # seconds between tries for a held lease
 VERIFY_PAUSE = 0.5  # seconds before reading a change back (a run that checked the ETag just before may write)
 EXIT_REFUSED = 3
+PENDING_SHOWN = 20  # pending alerts named when a reset is refused
 
 
 class Refused(Exception):
@@ -125,8 +129,22 @@ def read_state(store: StateStore) -> tuple[State, bytes, str] | None:
     try:
         return State.from_bytes(stored.data), stored.data, stored.etag
     except StateError as exc:
+        refuse_if_newer(store, stored.data)
         raise Refused(f"the state at {store.uri} is unreadable ({exc}); the next run keeps it aside and takes "
                       "a fresh baseline, or `make state-reset` does that now") from None
+
+
+def refuse_if_newer(store: StateStore, data: bytes) -> None:
+    """Refused when the state is in a format version newer than this checkout reads: the deployed function
+    may well be newer than the checkout, and read it fine, so it is neither unreadable nor a case for reset."""
+    try:
+        version = json.loads(data).get("version")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(version, int) and not isinstance(version, bool) and version > STATE_VERSION + 1:
+        raise Refused(f"the state at {store.uri} is in format version {version}, written by a newer taskwatch; "
+                      f"this checkout reads up to {STATE_VERSION + 1}: update this checkout and try again. "
+                      "Nothing was changed.")
 
 
 # --- show -------------------------------------------------------------------------------------------------
@@ -233,13 +251,24 @@ def write_checked(store: StateStore, state: State, etag: str) -> None:
 
 # --- reset ------------------------------------------------------------------------------------------------
 
-def reset(store: StateStore, wait: float, now: datetime | None = None) -> str | None:
+def reset(store: StateStore, wait: float, now: datetime | None = None,
+          drop_pending: bool = False) -> tuple[str | None, int]:
     """Keep the state aside as <key>.reset-<time>, then remove it, under the lease: the next run finds no
-    state and takes a new baseline. Returns the backup's name (None: there was no state)."""
+    state and takes a new baseline. Returns the backup's name (None: there was no state) and how many pending
+    alerts were dropped. Alerts never published (SMN refused them; runs retry them) live only in the state,
+    and the new baseline records failures older than TASKWATCH_BACKFILL without alerting: so a state holding
+    any is refused, naming them, unless `drop_pending` says to drop them."""
     with lease_held(store, wait):
         stored = store.read()
         if stored is None:
-            return None
+            return None, 0
+        pending = _pending_keys(store, stored.data)
+        if pending and not drop_pending:
+            shown = ", ".join(pending[:PENDING_SHOWN]) + (" ..." if len(pending) > PENDING_SHOWN else "")
+            raise Refused(f"{len(pending)} alert(s) never published are pending in {store.uri}: {shown}. After a "
+                          "reset, those that ended more than TASKWATCH_BACKFILL ago would never be alerted. Nothing "
+                          "was changed; fix publishing and let a run send them, or reset with --drop-pending "
+                          "(make state-reset DROP_PENDING=1) to drop them")
         label = "reset-" + (now or utcnow()).strftime("%Y%m%dT%H%M%SZ")
         backup = store.keep_aside(stored.data, label)
         current = store.read()
@@ -247,7 +276,18 @@ def reset(store: StateStore, wait: float, now: datetime | None = None) -> str | 
             raise Refused(f"a run saved the state meanwhile (the old one is kept as {backup}); nothing was "
                           "removed, run the command again")
         delete(store, store.key)
-    return backup
+    return backup, len(pending)
+
+
+def _pending_keys(store: StateStore, data: bytes) -> list[str]:
+    """The dedup keys of alerts waiting to be published (none when the state is unreadable: a run could not
+    read them either, and keeps such a state aside itself). Refused for a newer format: it is not ours."""
+    try:
+        state = State.from_bytes(data)
+    except StateError:
+        refuse_if_newer(store, data)
+        return []
+    return sorted(key for key, entry in state.tasks.items() if entry.get("alert"))
 
 
 def delete(store: StateStore, name: str) -> None:
@@ -279,7 +319,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     commands.add_parser("show", help="print a readable summary")
     forget_parser = commands.add_parser("forget", help="make one task alert again on the next run")
     forget_parser.add_argument("task", help="dedup key (service:project:task id) or task ID")
-    commands.add_parser("reset", help="keep the state aside and let the next run take a new baseline")
+    reset_parser = commands.add_parser("reset", help="keep the state aside and let the next run take a new baseline")
+    reset_parser.add_argument("--drop-pending", action="store_true",
+                              help="reset even when alerts never published are pending (they are dropped)")
     args = parser.parse_args(argv)
     environ = os.environ if environ is None else environ
     out = out or sys.stdout
@@ -298,10 +340,11 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
                 f"{'it' if len(keys) == 1 else 'them'} again if the task center still lists "
                 f"{'it' if len(keys) == 1 else 'them'} as failed within TASKWATCH_LOOKBACK.")
         else:
-            backup = reset(store, args.wait)
+            backup, dropped = reset(store, args.wait, drop_pending=args.drop_pending)
             say(f"no state at {store.uri}: nothing to reset; the next run takes a first baseline" if backup is None
                 else f"state {store.uri} kept aside as {backup} and removed: the next run takes a new baseline "
-                     "(failures older than TASKWATCH_BACKFILL are recorded without alerting)")
+                     "(failures older than TASKWATCH_BACKFILL are recorded without alerting)"
+                     + (f"; {dropped} pending alert(s) dropped" if dropped else ""))
     except Refused as exc:
         say(f"refused: {exc}")
         return EXIT_REFUSED

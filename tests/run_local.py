@@ -11,6 +11,7 @@ published nothing, and stops the emulator.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -21,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "function"))
 
 from index import handler
 from taskwatch.config import load_config
+from taskwatch.credentials import resolve_credentials
 from taskwatch.errors import RunFailed, TaskwatchError
+from taskwatch.secrets_scrub import SCRUBBER
 
 from tests.emulator import CloudEmulator
 from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC, FakeContext, timer_event
@@ -37,7 +40,14 @@ def invoke(context: FakeContext | None) -> dict:
 
 
 def banner(environ: dict[str, str]) -> str:
-    """What a run with this environment will touch, read by the function's own configuration loader."""
+    """What a run with this environment will touch, read by the function's own configuration loader; scrubbed
+    like the run's own output (a secret pasted into a configuration value is not echoed)."""
+    with contextlib.suppress(TaskwatchError):
+        resolve_credentials(None, environ)  # registers the secrets with the scrubber
+    return SCRUBBER(_banner_text(environ))
+
+
+def _banner_text(environ: dict[str, str]) -> str:
     try:
         config = load_config(environ)
     except TaskwatchError as exc:
@@ -60,7 +70,10 @@ def against_cloud() -> int:
         os.environ["TASKWATCH_DRY_RUN"] = "1"  # only an explicit TASKWATCH_DRY_RUN=0 publishes and saves
     print(banner(dict(os.environ)) + "\n")
     summary = invoke(None)
-    if summary.get("dry_run"):
+    if "dry_run" not in summary:  # the run stopped (configuration, credentials, state store, a defect)
+        reason = (summary.get("errors") or ["no reason given"])[0]
+        print(f"\nOutcome {summary.get('outcome')}: the run stopped: {reason}")
+    elif summary.get("dry_run"):
         print(f"\nOutcome {summary.get('outcome')}: {summary.get('messages_would_publish', 0)} message(s) would have "
               "been published; nothing was published or saved.")
     else:

@@ -186,6 +186,8 @@ BAD_ENVIRONMENT = {
     "TASKWATCH_RESERVE": "0",
     "TASKWATCH_LOG_LEVEL": "LOUD",
     "RUNTIME_PROJECT_ID": "short",
+    "RUNTIME_FUNC_NAME": "two words",
+    "TASKWATCH_ALLOW_LOCAL_STATE": "maybe",
 }
 
 

@@ -56,3 +56,21 @@ def test_outside_functiongraph_the_local_default_still_serves_local_runs(emulato
     monkeypatch.delenv("RUNTIME_FUNC_NAME", raising=False)
     monkeypatch.setenv("TASKWATCH_STATE_URI", f"file://{tmp_path}/state.json")
     assert invoke()["outcome"] == "ok"
+
+
+class FunctionGraphContext(FakeContext):
+    """The platform's context names the function (getFunctionName), as FunctionGraph's does."""
+
+    def getFunctionName(self) -> str:
+        return "taskwatch"
+
+
+def test_a_context_that_names_the_function_is_inside_functiongraph_too(emulator, env, monkeypatch) -> None:
+    """FunctionGraph serves the function name through the context as well as RUNTIME_FUNC_NAME; an environment
+    without the variable (another runtime, a variable not passed) must not turn the refusal off."""
+    monkeypatch.delenv("RUNTIME_FUNC_NAME", raising=False)
+    monkeypatch.delenv("TASKWATCH_STATE_URI")
+    summary = invoke(context=FunctionGraphContext(ak="AK-from-the-agency-0001", sk="SK-from-the-agency-0001"))
+    assert summary["outcome"] == "failed" and summary["error_type"] == "ConfigError", summary
+    assert summary["errors"][0].startswith("configuration TASKWATCH_STATE_URI: ")
+    assert emulator.requests == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests import run_local
-from tests.fixtures import BUCKET, PROJECT, REGION, TOPIC
+from tests.fixtures import BUCKET, PROJECT, REGION, SK, TOKEN, TOPIC
 
 WRITES = ("smn.publish", "obs.put", "obs.delete")
 
@@ -47,3 +47,15 @@ def test_only_an_explicit_zero_publishes_and_saves(emulator, env, monkeypatch, c
     assert "Mode: LIVE" in out and "2 message(s) published, state written: True" in out
     made = calls(emulator)
     assert made.count("smn.publish") == 2 and "obs.put" in made
+
+
+def test_the_banner_shows_no_secret(emulator, env, monkeypatch, capsys) -> None:
+    """The banner echoes configuration values the run's own logs scrub: a secret pasted into one of them (here
+    the state key, and the security token given as CLOUD_SDK_SECURITY_TOKEN) is masked there too."""
+    monkeypatch.setenv("CLOUD_SDK_SECURITY_TOKEN", TOKEN)
+    monkeypatch.setenv("TASKWATCH_STATE_URI", f"obs://{BUCKET}/{SK}/{TOKEN}/state.json")
+    monkeypatch.setenv("TASKWATCH_DRY_RUN", "1")
+    run_local.main()
+    out = capsys.readouterr().out
+    assert f"State: obs://{BUCKET}/" in out and "Mode: DRY RUN" in out, out
+    assert SK not in out and TOKEN not in out and SK[:8] not in out and TOKEN[:8] not in out, out

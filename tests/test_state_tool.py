@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import STATE_KEY, alerted_keys, invoke
 from tests.emulator import CloudEmulator
+from tests.emulator.faults import Fault
 from tests.fixtures import BUCKET
 
 LAYERS = Path(__file__).resolve().parents[1] / "layers"
@@ -198,3 +199,94 @@ def test_a_shard_or_a_state_uri_picks_the_state_object(tool, emulator, env, monk
     other = f"file://{tmp_path}/other.json"
     code, text = call(tool, "--state", other, "show")
     assert code == 0 and f"state: {other}" in text and "no state object" in text, text
+
+
+
+@pytest.mark.parametrize("nth_put", [1, 2])
+def test_a_forget_is_not_undone_by_a_run_whose_save_was_in_flight(tool, emulator, env, nth_put) -> None:
+    """A run with nothing to publish that still saves (a source failed: its health changed) has a PUT in
+    flight when the tool works (held in the emulator until the tool is done, as a slow OBS answer would be).
+    Whatever PUT of the run it is (its lease, or its save), a forget the tool reports done must stay done:
+    the task alerts again; otherwise the tool refuses and changes nothing."""
+    invoke()
+    key = alerted_keys(emulator)[0]
+    emulator.faults.add(Fault(call="taurusdb.list", kind="403", times=None))  # the run saves, publishes nothing
+    puts: list[str] = []
+    during: list[tuple[int, str]] = []
+
+    def tool_while_the_run_writes(api: str, _query: dict) -> None:
+        if api != "obs.put" or during:
+            return
+        puts.append(api)
+        if len(puts) == nth_put:
+            during.append(call(tool, "forget", key))
+
+    emulator.before_answer = tool_while_the_run_writes
+    run = invoke()
+    emulator.before_answer = None
+    emulator.faults.clear()
+    assert run["outcome"] in ("ok", "degraded", "skipped") and during, run
+    code, text = during[0]
+    if code == 0:  # the tool said "forgotten": the task alerts again, in this run (it decided again) or the next
+        if alerted_keys(emulator).count(key) < 2:
+            invoke()
+        assert alerted_keys(emulator).count(key) == 2, text
+    else:
+        assert code == tool.EXIT_REFUSED and "Nothing was changed" in text, text
+        assert key in json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])["tasks"]
+
+
+def test_reset_does_not_silently_drop_alerts_that_were_never_published(tool, emulator, env, monkeypatch) -> None:
+    """Pending alerts (SMN refused them, the run retries them) are in the state only: a reset would hand them
+    to a new baseline, which records failures older than TASKWATCH_BACKFILL without alerting. The tool refuses,
+    naming them, and drops them only when told to (--drop-pending), saying how many."""
+    emulator.faults.add(Fault(call="smn.publish", kind="500", times=None))
+    invoke()
+    emulator.faults.clear()
+    pending = json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])["tasks"]
+    assert pending and all(entry["alert"] == "failed" for entry in pending.values())
+    code, text = call(tool, "reset")
+    assert code == tool.EXIT_REFUSED and f"{len(pending)} alert(s) never published" in text, text
+    assert all(key in text for key in pending) and "--drop-pending" in text, text
+    assert (BUCKET, STATE_KEY) in emulator.obs_objects and backups(emulator, "obs", Path()) == []  # unchanged
+    code, text = call(tool, "reset", "--drop-pending")
+    assert code == 0 and "kept aside as" in text and f"{len(pending)} pending alert(s) dropped" in text, text
+    assert (BUCKET, STATE_KEY) not in emulator.obs_objects
+
+
+def test_a_state_written_by_a_newer_function_is_not_called_unreadable_nor_reset(tool, emulator, env) -> None:
+    """The deployed function can be newer than the checkout the operator runs the tool from. A state in a
+    format version this checkout cannot read is fine for the function: the tool says to update the checkout,
+    never that the state is unreadable and a reset would help, and a reset does not discard it."""
+    from taskwatch.state import document, migrations
+
+    invoke()
+    raw = json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])
+    raw["version"] = migrations.VERSION + 2
+    body = {k: v for k, v in raw.items() if k != "checksum"}
+    raw["checksum"] = document._checksum(body)
+    newer = json.dumps(raw).encode()
+    emulator.obs_put_object(BUCKET, STATE_KEY, newer)
+    for argv in (["show"], ["forget", "anything"], ["reset"]):
+        code, text = call(tool, *argv)
+        assert code == tool.EXIT_REFUSED, (argv, text)
+        assert f"format version {migrations.VERSION + 2}" in text and "update this checkout" in text, (argv, text)
+        assert "unreadable" not in text and "state-reset" not in text, (argv, text)
+    assert emulator.obs_objects[(BUCKET, STATE_KEY)] == newer and backups(emulator, "obs", Path()) == []
+
+
+def test_after_a_reset_every_shard_on_the_state_takes_its_baseline(tool, emulator, env, monkeypatch) -> None:
+    """Shard triggers share one state. After a reset the first shard's run finds no state and baselines its
+    sources; the next shard's run finds that state, and must baseline its own sources too rather than alert
+    every failure its task centers still hold (a storm of repeats, up to a month of them)."""
+    invoke()
+    keys = alerted_keys(emulator)
+    assert len(keys) == EXAMPLE_FAILURES
+    code, text = call(tool, "reset")
+    assert code == 0, text
+    monkeypatch.setenv("TASKWATCH_BACKFILL", "1s")  # the examples ended earlier: a baseline records them all
+    first = invoke({"services": "gaussdb"})
+    second = invoke({"services": "dds"})
+    assert first["baselined"] == 1 and second["baselined"] == 1, (first, second)
+    assert alerted_keys(emulator) == keys  # no failure published again
+    assert invoke()["messages_published"] == 0

@@ -80,8 +80,19 @@ def _entry_fields(task: Task) -> dict[str, Any]:
     }
 
 
-def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) -> Observations:
-    """Record what the listings returned; mark alerts pending. Returns what changed."""
+def unread_sources(state: State, watched: Iterable[str]) -> set[str]:
+    """The watched sources this state has never seen (no health record, no task): their first reading is a
+    baseline, as a first run's is. Shard triggers share one state, so after a first run or a reset only
+    the first shard's run finds no state: the others' sources are baselined by this, not alerted in full."""
+    known = set(state.sources) | {entry_source(entry) for entry in state.tasks.values()}
+    return {source for source in watched if source not in known}
+
+
+def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
+            first_reading: set[str] | None = None) -> Observations:
+    """Record what the listings returned; mark alerts pending. Returns what changed. A failure is baselined
+    (recorded without alerting, when older than TASKWATCH_BACKFILL) on a fresh state, and in a source of
+    `first_reading` (see unread_sources)."""
     result = Observations()
     backfill_horizon = now - timedelta(seconds=config.backfill)
     stuck_horizon = now - timedelta(seconds=config.stuck_after) if config.stuck_after > 0 else None
@@ -101,7 +112,8 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) 
             if entry is None:
                 entry = state.tasks[task.key] = {**_entry_fields(task), "first_seen": iso(now)}
                 finished = task.ended or task.created
-                if state.fresh and finished is not None and finished < backfill_horizon:
+                baseline = state.fresh or (first_reading is not None and task.source in first_reading)
+                if baseline and finished is not None and finished < backfill_horizon:
                     entry.update(alert=None, baselined_at=iso(now))
                     result.baselined += 1
                     continue

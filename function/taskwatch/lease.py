@@ -17,8 +17,10 @@ time of each other's read-back can both read their own lease back; and a run tha
 another's expired one (a run frozen past its invocation's end) can overlap it. The ETag re-check narrows
 both; MaxInstances 1 on the function (template.yaml) is the first guard, the lease the second.
 
-Runs with nothing to publish take no lease and write the state only when its content changed, after the
-same ETag check, so a steady run costs one OBS read and no write.
+A run writes the state only when its content changed, and every write (with or without messages) is made
+under the lease after the same ETag check: the state tools (layers/state_tool.py) change the state under the
+lease, and a save-only run's PUT still in flight could otherwise land after their change and undo it. A
+steady run still costs one OBS read and no write.
 """
 
 from __future__ import annotations

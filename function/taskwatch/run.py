@@ -255,9 +255,10 @@ def observe_each(ctx: RunContext, state: State, tasks: list[Task],
                  violations: list[Violation]) -> decide.Observations:
     """decide.observe, one task at a time: a task that cannot be handled is reported, the others go on."""
     total = decide.Observations()
+    first_reading = decide.unread_sources(state, ctx.watched)  # before this run records any task
     for task in tasks:
         try:
-            found = decide.observe(state, (task,), ctx.config, ctx.now)
+            found = decide.observe(state, (task,), ctx.config, ctx.now, first_reading)
         except Exception as exc:
             violations.append(Violation(task.source, "handle", f"task {task.key}"[:300], internal_error(exc, ctx),
                                         task.id))
@@ -477,9 +478,10 @@ def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: d
     violations += detail_violations
     summary["errors"] += detail_errors
 
-    if state.fresh and observations.baselined:
+    if observations.baselined:  # a first run, or the first reading of a source (a shard's, a new target's)
+        first = "First run" if state.fresh else "First reading of a source"
         state.notices.append({"kind": "baseline", "since": iso(ctx.now),
-                              "text": f"First run: {observations.baselined} existing failures that ended more than "
+                              "text": f"{first}: {observations.baselined} existing failures that ended more than "
                                       f"{config.backfill / 3600:g} h ago were recorded without alerting. "
                                       "From now on every new failure is reported once."})
     given_up = decide.give_up(state, config, ctx.now, owns=ctx.owns)
@@ -535,14 +537,16 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
     lease = Lease(store, ctx.run_id)
     ctx.deadline.store_keep = ctx.deadline.lease_keep
     try:
-        if messages:
-            # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
-            if not lease.acquire(ctx.clock(), lease_term(ctx.deadline.remaining())):
-                summary["skipped"] = f"another run ({lease.holder}) holds the lease; it publishes instead"
-                ctx.log.warning("not publishing: %s", summary["skipped"])
-                return True
-        elif loaded is not None and state.fingerprint() == loaded:
-            return False  # nothing changed: no write
+        if not messages and loaded is not None and state.fingerprint() == loaded:
+            return False  # nothing changed: no write, no lease
+        # Every write is made under the lease, not only a publishing run's: a save-only run's PUT still in
+        # flight could otherwise land after a state tool's change (made under the lease) and undo it.
+        # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
+        if not lease.acquire(ctx.clock(), lease_term(ctx.deadline.remaining())):
+            what = "it publishes instead" if messages else "this run's changes wait for the next run"
+            summary["skipped"] = f"another run ({lease.holder}) holds the lease; {what}"
+            ctx.log.warning("not %s: %s", "publishing" if messages else "saving", summary["skipped"])
+            return True
         if not _state_unchanged(store, etag):
             summary["skipped"] = "another run saved the state meanwhile; the next run starts from its state"
             ctx.log.warning("not publishing or saving: %s", summary["skipped"])

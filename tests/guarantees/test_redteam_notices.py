@@ -19,6 +19,9 @@ def test_given_up_notices_of_a_long_smn_outage_all_reach_subscribers(env, monkey
     clock = Clock()
     use_clock(monkeypatch, clock)
     monkeypatch.setenv("TASKWATCH_GIVE_UP_AFTER", "1h")
+    # The state below has never seen the dds source: its first reading would baseline a failure that ended
+    # more than TASKWATCH_BACKFILL ago (guarantee 5). The generated failure may be up to 29 days old.
+    monkeypatch.setenv("TASKWATCH_BACKFILL", "30d")
     with emulator_with(monkeypatch, now=clock, seed_examples=False) as emu:
         state = State.new(clock())
         state.fresh = False
