@@ -9,10 +9,11 @@ their notified failures and alerts them again.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 from tests.conftest import STATE_KEY, alerted_keys, invoke
-from tests.emulator import CloudEmulator
+from tests.emulator import CloudEmulator, Fault
 from tests.fixtures import BUCKET, PROJECT, REGION
 
 PROJECT_B = "00112233445566778899aabbccddeeff"
@@ -49,3 +50,37 @@ def test_a_narrowed_first_shard_run_takes_the_whole_shard_s_part_of_the_shared_s
     assert notified in json.loads(emu.obs_objects[(BUCKET, STATE_A)])["tasks"]
     sources = json.loads(emu.obs_objects[(BUCKET, STATE_A)])["sources"]
     assert f"{REGION}/{PROJECT}/taurusdb" in sources and f"{REGION}/{PROJECT_B}/dds" not in sources
+
+
+def test_two_triggers_of_one_shard_upgrading_at_once_send_a_pending_alert_once(emulator, env, monkeypatch) -> None:
+    """The shard's dds-only and all-services timers fire together on the first run after the upgrade: both
+    start from the shared object, which holds a pending alert of the shard's gaussdb; it is sent once."""
+    emu = emulator
+    monkeypatch.delenv("TASKWATCH_REGION")
+    monkeypatch.delenv("TASKWATCH_PROJECT_ID")
+    monkeypatch.setenv("TASKWATCH_TARGETS", json.dumps(
+        [{"region": REGION, "project_id": PROJECT, "shard": "a"},
+         {"region": REGION, "project_id": PROJECT_B, "shard": "b"}]))
+    invoke()
+    pending = failure(emu, PROJECT, "gaussdb")
+    refused = emu.faults.add(Fault(call="smn.publish", kind="500", times=None))
+    invoke()  # the new failure is pending in the shared object
+    emu.faults.remove(refused)
+    assert json.loads(emu.obs_objects[(BUCKET, STATE_KEY)])["tasks"][pending].get("alert")
+
+    results: list[dict] = [{}, {}]
+    barrier = threading.Barrier(2)
+
+    def one(index: int, user_event: dict) -> None:
+        barrier.wait()
+        results[index] = invoke(user_event)
+
+    threads = [threading.Thread(target=one, args=(0, {"shard": "a", "services": ["dds"]})),
+               threading.Thread(target=one, args=(1, {"shard": "a"}))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert all(r.get("outcome") in ("ok", "degraded") for r in results), results
+    invoke({"shard": "a"})
+    assert alerted_keys(emu).count(pending) == 1, alerted_keys(emu)
