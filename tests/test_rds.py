@@ -42,8 +42,8 @@ def test_an_rds_failure_is_listed_detailed_and_published_once(emulator, env, mon
     assert counts["rds.detail"] == 1 and counts["smn.publish"] == 1
     lists = [r for r in emulator.requests if r["call"] == "rds.list"]
     assert lists and all(r["query"]["limit"] == "50" for r in lists)
-    # UNIX milliseconds, both bounds (the API reference's example: start_time=1747919701390); the empty
-    # Running listing of this first contact may be probed once without a time filter (time_units.py)
+    # UNIX milliseconds, both bounds (the API reference's example: start_time=1747919701390); the Running
+    # listing sends no time filter at all (time_units.list_running)
     filtered = _time_filtered(lists)
     assert filtered and all(len(r["query"]["start_time"]) == 13 and len(r["query"]["end_time"]) == 13
                             for r in filtered)
@@ -90,7 +90,11 @@ def _time_filtered(requests: list[dict]) -> list[dict]:
 
 
 def _unfiltered(requests: list[dict]) -> list[dict]:
-    return [r for r in requests if r["call"] == "rds.list" and "start_time" not in r["query"]]
+    """The unit probes: listings without the time filter, other than those of running tasks (never filtered)."""
+    running = [r for r in requests if r["call"] == "rds.list" and r["query"].get("status") == "Running"]
+    assert all("start_time" not in r["query"] and "end_time" not in r["query"] for r in running), running
+    return [r for r in requests if r["call"] == "rds.list" and "start_time" not in r["query"]
+            and r["query"].get("status") != "Running"]
 
 
 @pytest.mark.parametrize(("server_unit", "learnt"), [("ms", "ms"), ("s", "s"), ("s_lenient", "s")])
@@ -235,3 +239,20 @@ def test_tasks_the_time_filter_never_returns_are_kept_and_the_listing_is_incompl
         assert any("time filter returned none" in a for a in source["anomalies"]), source
         assert source["time_unit_confirmed"] is False
         assert len(_unfiltered(emu.requests)) == 1
+
+
+@pytest.mark.parametrize("bounds", ["created", "ended"])
+def test_a_stuck_rds_task_is_found_whatever_end_time_bounds(monkeypatch, env, bounds: str) -> None:
+    """The SDK calls end_time "the task's end time": read so, a filtered listing never returns a task that is
+    still running, even in the confirmed unit. A stuck task must still be found (rds_end_time_bounds)."""
+    monkeypatch.setenv("TASKWATCH_SERVICES", "rds")
+    monkeypatch.setenv("TASKWATCH_STUCK_AFTER", "1h")
+    with emulator_with(monkeypatch, rds_end_time_bounds=bounds, seed_examples=False) as emu:
+        _rds_failure(emu)
+        invoke()  # the Failed listing confirms milliseconds (a task inside the window came back)
+        assert saved_state(emu)["sources"][f"{REGION}/{PROJECT}/rds"]["time_unit_confirmed"] is True
+        running = emu.add_task("rds", name="RestartInstance", status="Running", created=emu.now() - timedelta(hours=2),
+                               instance_id="a48e43ff268f4c0e879652d65e63d0fbin02", instance_name="mysql-two")
+        summary = invoke()
+        assert summary["outcome"] in ("ok", "degraded"), summary
+        assert alerted_keys(emu, "stuck") == [f"rds:{PROJECT}:{running}"], summary

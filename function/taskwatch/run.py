@@ -106,6 +106,15 @@ def source_name(target: Target, service: str) -> str:
     return f"{target.region}/{target.project_id}/{service}"
 
 
+def shard_sources(ctx: RunContext) -> set[str]:
+    """Every source of the selected shard, whatever services this trigger's user_event narrowed to: all
+    triggers of a shard share its state object, and the first of them starts it for all of them."""
+    configured = ctx.config.all_targets
+    if configured is None or ctx.config.shard is None:
+        return set(ctx.watched)
+    return {source_name(t, s) for t in configured if t.shard == ctx.config.shard for s in t.services}
+
+
 def statuses_to_list(config: Config, service: str) -> list[str]:
     """Alerting statuses the service knows, plus its running statuses when stuck detection is on; nothing
     else (a TaurusDB Pending task is neither a failure nor stuck, so it is not listed unless alerted on)."""
@@ -123,7 +132,7 @@ def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> t
     ctx.from_shared = False
     if stored is None:
         # -- a shard's own state, first run: start from the shard's part of the shared object (state/shards.py)
-        part = start_from_shared(ctx.config, ctx.credentials, ctx.deadline, set(ctx.watched), iso(ctx.now) or "")
+        part = start_from_shared(ctx.config, ctx.credentials, ctx.deadline, shard_sources(ctx), iso(ctx.now) or "")
         if part is not None:
             ctx.from_shared = True
             ctx.log.info("no state at %s yet: starting from shard %s's part of %s (%d tasks)", store.uri,

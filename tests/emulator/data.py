@@ -63,6 +63,9 @@ class ListQuery:
     task_id: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    # Which time `end` bounds: the task's creation ("created", the API references) or its end ("ended", the
+    # RDS SDK's reading of end_time, "任务的结束时间": a task still running has none and never matches).
+    end_bounds: str = "created"
 
 
 def check_service(service: str) -> None:
@@ -171,6 +174,9 @@ class TaskStore:
                     continue
                 if not _matches(query, record["status"], record["name"], record["id"], created):
                     continue
+                if query.end_bounds == "ended" and query.end is not None and (
+                        record["ended"] is None or record["ended"] > query.end):
+                    continue
                 keyed.append(((1, -created.timestamp(), -record["_seq"], record["id"]), "task", record))
             for index, item in enumerate(self._raw.get((service, project_id), [])):
                 created_raw = parse_any_time(item.get(fields.created))
@@ -213,7 +219,7 @@ def _matches(
     if created is not None:
         if query.start is not None and created < query.start:
             return False
-        if query.end is not None and created > query.end:
+        if query.end is not None and query.end_bounds == "created" and created > query.end:
             return False
     return True
 

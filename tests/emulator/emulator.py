@@ -70,6 +70,7 @@ class CloudEmulator:
         offset_modes: dict[str, str] | None = None,
         omit_total_count: Iterable[str] = (),
         rds_time_unit: str = "ms",
+        rds_end_time_bounds: str = "created",
         visibility_delay: float = 0.0,
         retention: timedelta = timedelta(days=30),
         max_skew: timedelta = timedelta(minutes=15),
@@ -101,6 +102,9 @@ class CloudEmulator:
         self.offset_modes = modes
         self.omit_total_count = frozenset(omit_total_count)
         self.rds_time_unit = rds_time_unit
+        if rds_end_time_bounds not in ("created", "ended"):
+            raise ValueError("rds_end_time_bounds must be created or ended")
+        self.rds_end_time_bounds = rds_end_time_bounds  # what RDS end_time bounds (taskcenters.py)
         self.visibility_delay = visibility_delay
         self.retention = retention
         self.max_skew = max_skew

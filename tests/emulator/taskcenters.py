@@ -18,6 +18,9 @@ Decisions where the documents are unclear (see also the package docstring):
   with 400, as a server that cannot represent the instant would; under "s_lenient" it is taken without
   complaint as the last instant the server can represent (a window far in the future: an empty list, no
   error). start_time without end_time is refused (the SDK: when start_time is given, end_time is required).
+  What end_time bounds: the API reference's example reads it as a creation-time window (default,
+  rds_end_time_bounds="created"); the SDK calls it "任务的结束时间" (the task's end time), so under
+  rds_end_time_bounds="ended" a task lists only once it has ended by end_time: a running task never does.
 - `total_count`: present by default (as documented); CloudEmulator(omit_total_count={...}) leaves it out of
   a service's list answers (Terraform's DDS data source says it is "actual not in return").
 - Invalid query parameters: 400 {"error_code": "DBS.200001", ...} on all four services.
@@ -303,6 +306,7 @@ class Rds(TaskCenter):
             task_id=_single(query, "id"),
             start=start,
             end=end,
+            end_bounds=self.emu.rds_end_time_bounds,
         )
         return filters, offset, limit
 

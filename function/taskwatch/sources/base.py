@@ -127,9 +127,10 @@ class TaskCenter:
             return list_inferring_unit(self, status, start, end, reading, self.time_unit)
         return self.read_listing(status, start, end, reading)
 
-    def read_listing(self, status: str, start: datetime, end: datetime, reading: str | None = None,
+    def read_listing(self, status: str, start: datetime | None, end: datetime | None, reading: str | None = None,
                      unit: str | None = None) -> Listing:
-        """One listing under one reading of `offset` (and, with `unit`, one unit of the query times)."""
+        """One listing under one reading of `offset` (and, with `unit`, one unit of the query times); start and
+        end None: no time filter (RDS running tasks, time_units.list_running)."""
         size = self.spec.page_size
         units = {} if unit is None else {"unit": unit}
 

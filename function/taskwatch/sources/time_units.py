@@ -20,6 +20,8 @@ request (one page); a listing with tasks costs nothing extra. A cheaper check (e
 window of known answer) does not exist: only real tasks tell which unit selects them.
 If neither unit returns the tasks the unfiltered page shows inside the window, those tasks are kept (they
 are real) and the listing is reported incomplete, so the source is counted towards "monitor blind".
+Listings of running tasks (stuck detection) send no start_time/end_time at all (list_running): the SDK
+reads end_time as the task's end time, which a running task does not have.
 Limits: the probe reads one page, so it relies on the API listing the newest tasks first (as the emulator
 and the documented examples do); a confirmed unit is not probed again, so a server that later changed its
 reading silently would only be noticed by a 400. A confirmation by one status listing of a run spares the
@@ -85,6 +87,8 @@ def in_window(tasks: list[Task], start: datetime, end: datetime) -> list[Task]:
 def list_inferring_unit(center: TaskCenter, status: str, start: datetime, end: datetime, reading: str | None,
                         belief: UnitBelief) -> Listing:
     """One listing read under the believed unit, corrected by the answers (see the module docstring)."""
+    if status in center.spec.stuck_statuses:
+        return list_running(center, status, start, end, reading)
     unit = belief.unit
     confirmed = belief.confirmed
     try:
@@ -117,6 +121,20 @@ def list_inferring_unit(center: TaskCenter, status: str, start: datetime, end: d
     listing.complete = False
     listing.anomalies.append(f"the time filter returned none of the {len(missed)} tasks the listing without it "
                              f"shows in the window, in {MS} and in {SECONDS}")
+    return listing
+
+
+def list_running(center: TaskCenter, status: str, start: datetime, end: datetime, reading: str | None) -> Listing:
+    """A listing of tasks still running, read without start_time/end_time and cut to the window here.
+
+    Why: the RDS SDK calls end_time "the task's end time" (任务的结束时间). Read so, a time-filtered listing
+    never returns a task that has not ended, in any unit, and a confirmed unit is never probed again: stuck
+    tasks would be missed in silence. Running tasks are few, so the unfiltered listing costs no more pages,
+    and it says nothing about the unit (time_unit stays None). A task whose creation time is unreadable is
+    kept (its schema violation is reported with the listing)."""
+    listing = center.read_listing(status, None, None, reading)
+    listing.tasks = [task for task in listing.tasks
+                     if task.created is None or start <= task.created <= end]
     return listing
 
 
