@@ -62,13 +62,19 @@ def config_table() -> str:
     return "\n".join(rows)
 
 
+def first_sentence(text: str) -> str:
+    """A description's first sentence: the README keeps its table short; the full text is in the full table."""
+    return re.split(r"(?<=[.)])\s+(?=[A-Za-z])", text, maxsplit=1)[0]
+
+
 def essential_table() -> str:
-    """The README's short table: the essential keys, their default and meaning (no user_event detail)."""
+    """The README's short table: the essential keys, their default and the first sentence of their meaning."""
     properties = json.loads(CONFIG_SCHEMA.read_text(encoding="utf-8"))["properties"]
     rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
     for name in ESSENTIAL_KEYS:
         spec = properties[name]
-        rows.append(f"| `{name}` | {_default(spec)} | {spec['description'].replace('|', chr(92) + '|')} |")
+        meaning = first_sentence(spec["description"]).replace("|", chr(92) + "|")
+        rows.append(f"| `{name}` | {_default(spec)} | {meaning} |")
     return "\n".join(rows)
 
 
