@@ -43,7 +43,10 @@ def _b64_variants(text: str) -> list[str]:
 def planted(echo: str = "") -> str:
     """One text holding every secret in every form, plus `echo` (headers an error page echoes back)."""
     raw = f"ak={AK} sk={SK} token={TOKEN}"
-    parts = [echo, raw, quote(raw, safe=""), quote_plus(raw), *_b64_variants(raw),
+    # raw first: an error text is clamped (400 characters in the state and the blind alert), and an echoed
+    # request line with its query alone can fill that, which made the blind-alert check depend on which error
+    # the alert happened to carry
+    parts = [raw, echo, quote(raw, safe=""), quote_plus(raw), *_b64_variants(raw),
              "debug " + "x" * 150 + SK + " and " + "y" * 140 + TOKEN]  # a cut at 160 lands inside a secret
     return "\n".join(p for p in parts if p)
 
