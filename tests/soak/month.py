@@ -47,7 +47,8 @@ from .ledger import Invocation, Ledger
 SERVICES = ("taurusdb", "gaussdb", "dds")
 FAULTS = ("throttle", "server_error", "timeout", "slow", "obs_outage", "encrypted_bucket", "crash_after_publish",
           "smn_answer_lost", "smn_down", "overlap", "shards", "bad_values")
-# Relative weights: the slow kinds (a timeout costs its delay in real time) are drawn less often.
+# Relative weights: the kinds that wait in real time (a timeout about 0.5 s, a slow run up to its 1.6 s budget)
+# are drawn less often.
 WEIGHTS = {"timeout": 0.1, "slow": 0.5}
 SHARD_EVENTS = ({"services": "taurusdb"}, {"services": "gaussdb,dds"})
 HTTP_TIMEOUT = 2.0  # seconds, TASKWATCH_HTTP_TIMEOUT of every run: ample for the emulator on a loaded machine
