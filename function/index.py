@@ -9,7 +9,8 @@ import os
 import traceback
 from typing import Any
 
-from taskwatch.config import config_keys, load_config
+from taskwatch.config import config_keys
+from taskwatch.config_cache import cached_config
 from taskwatch.credentials import resolve_credentials
 from taskwatch.deadline import Deadline
 from taskwatch.errors import RunFailed, TaskwatchError
@@ -27,7 +28,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         # First: from here on the scrubber knows the secrets, even in a configuration error's text.
         credentials = resolve_credentials(context, os.environ)
         timer = parse_event(event)
-        config = load_config(_environment(context), timer.overrides)
+        config = cached_config(_environment(context), timer.overrides)  # parsed once per warm container
         log.setLevel(config.log_level)
         summary = run(config, credentials, Deadline(context, config.reserve), trigger=timer.trigger_name)
     except TaskwatchError as exc:

@@ -193,7 +193,8 @@ class TaskStore:
                 keyed.append((key, "raw", item))
             keyed.sort(key=lambda entry: entry[0])
             end = len(keyed) if limit is None else offset + limit
-            page = [(kind, copy.deepcopy(entry)) for _, kind, entry in keyed[offset:end]]
+            page = [(kind, _record_copy(entry) if kind == "task" else copy.deepcopy(entry))
+                    for _, kind, entry in keyed[offset:end]]
             return len(keyed), page
 
     def _find(self, service: str, project_id: str, task_id: str) -> dict[str, Any]:
@@ -201,6 +202,15 @@ class TaskStore:
         if record is None:
             raise KeyError(f"no {service} task {task_id!r} in project {project_id}")
         return record
+
+
+def _record_copy(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a canonical record as deep as it needs to be: most values are immutable (text, numbers,
+    aware datetimes, a frozenset); the containers among them (`entities`, `_offsets`, anything a test
+    stored) are deep-copied. Every list call copies each record it returns, so copy.deepcopy's generic
+    walk over the immutable values was most of a long listing's cost."""
+    return {key: copy.deepcopy(value) if isinstance(value, (dict, list, set, bytearray)) else value
+            for key, value in record.items()}
 
 
 def _newest_first(record: dict[str, Any]) -> tuple[float, int]:

@@ -136,10 +136,18 @@ def test_secrets_planted_in_every_answer_reach_no_output(cloud: CloudEmulator, c
     faults.add(armed("obs.put", Fault(call="", kind="answer", status=403, body=obs_error,
                                       headers=(("Content-Type", "application/xml"),))))
     third = runs.run()
-    # Run 4: the task centers and OBS are clean; SMN refuses once more, with a JSON echo of the request.
+    # Run 4: the task centers and OBS are clean, and a new failure (its reason planted too) is there to
+    # publish whatever runs 1-3 left pending; SMN refuses the first publish of the run with a JSON echo of
+    # the request.
     faults.clear()
-    faults.add(armed("smn.publish", error_page(400, "error_msg"), times=1))
-    runs.run()
+    created = cloud.now() - timedelta(minutes=10)
+    cloud.add_task("dds", name="Backup", status="Failed", created=created, ended=created + timedelta(minutes=2),
+                   instance_id="i-run4", instance_name="db-run4", fail_reason=planted())
+    refusal = faults.add(armed("smn.publish", error_page(400, "error_msg"), times=1))
+    fourth = runs.run()
+    assert refusal.fired == 1, "SMN's JSON-echo refusal never fired: run 4 published nothing"
+    refused = [e for e in fourth["errors"] if e.startswith("publish ")]
+    assert len(refused) == 1 and "HTTP 400" in refused[0], fourth["errors"]  # its text is in the scan below
 
     texts = everything(runs, capfd)
     found = leaks(texts)

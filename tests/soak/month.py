@@ -9,7 +9,8 @@ produced and of everything SMN accepted. Reproducible: one seed draws the whole 
 Faults a run may draw (`SoakOptions.faults`, one per run, some lasting several runs):
   throttle          429 on a service's list calls, 1-3 times (within the retries)
   server_error      a task-center outage: 500/503 on every call of one service for 1-12 runs
-  timeout           one list call answered after the HTTP timeout
+  timeout           one list call answered after the HTTP timeout (shortened for that invocation, as a
+                    FunctionGraph variable, so the retry after it costs a fraction of a second)
   slow              every API slow (latency) under a short invocation budget
   obs_outage        OBS answers 503 for 1-8 runs (state unreadable and unsavable)
   encrypted_bucket  the state bucket's default encryption changes (SSE-KMS, SSE-OBS or none)
@@ -46,11 +47,16 @@ from .ledger import Invocation, Ledger
 SERVICES = ("taurusdb", "gaussdb", "dds")
 FAULTS = ("throttle", "server_error", "timeout", "slow", "obs_outage", "encrypted_bucket", "crash_after_publish",
           "smn_answer_lost", "smn_down", "overlap", "shards", "bad_values")
-# Relative weights: the slow kinds (a timeout costs its delay in real time) are drawn less often.
+# Relative weights: the kinds that wait in real time (a timeout about 0.5 s, a slow run up to its 1.6 s budget)
+# are drawn less often.
 WEIGHTS = {"timeout": 0.1, "slow": 0.5}
 SHARD_EVENTS = ({"services": "taurusdb"}, {"services": "gaussdb,dds"})
-HTTP_TIMEOUT = 2.0  # seconds, TASKWATCH_HTTP_TIMEOUT: short, so a timeout fault costs little real time
-TIMEOUT_DELAY = 2.3
+HTTP_TIMEOUT = 2.0  # seconds, TASKWATCH_HTTP_TIMEOUT of every run: ample for the emulator on a loaded machine
+# A "timeout" run gets a short TASKWATCH_HTTP_TIMEOUT through the context's user data (FunctionGraph's
+# encrypted variables, which override the environment), and the delayed answer comes just after it: the
+# read timeout fires on the wire and the call is retried, in well under a second of real time.
+TIMEOUT_RUN_HTTP_TIMEOUT = 0.4
+TIMEOUT_DELAY = 0.55
 SLOW_LATENCY = 0.03
 START = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
@@ -149,14 +155,16 @@ class Month:
         self.ledger.fault_by_run[run] = name
         return name
 
-    def arm(self, run: int, name: str | None) -> tuple[list[Any], float, bool]:
-        """Arm this run's faults; returns (user events to invoke, invocation budget in ms, concurrently)."""
+    def arm(self, run: int, name: str | None) -> tuple[list[Any], float, bool, dict[str, str]]:
+        """Arm this run's faults; returns (user events to invoke, invocation budget in ms, concurrently,
+        settings the invocation's context serves as user data)."""
         self.emu.faults.clear()
         self.emu.latency = 0.0
         self.outages = [o for o in self.outages if o.until >= run]
         service = self.rng.choice(SERVICES)
         events: list[Any] = list(SHARD_EVENTS) if self.options.sharded else [None]
         budget, together = 60_000.0, False
+        settings: dict[str, str] = {}
         if name == "throttle":
             self.emu.faults.add(Fault(call=f"{service}.list", kind="429", times=self.rng.randint(1, 3)))
         elif name == "server_error":
@@ -164,6 +172,7 @@ class Month:
             self.outages.append(Outage(fault, run + self.rng.randint(0, 11), name))
         elif name == "timeout":
             self.emu.faults.add(Fault(call=f"{service}.list", kind="timeout", times=1, delay=TIMEOUT_DELAY))
+            settings["TASKWATCH_HTTP_TIMEOUT"] = str(TIMEOUT_RUN_HTTP_TIMEOUT)
         elif name == "slow":
             self.emu.latency = SLOW_LATENCY
             budget = float(self.rng.randint(1050, 1600))  # TASKWATCH_RESERVE is 1 s
@@ -188,7 +197,7 @@ class Month:
             self.emu.faults.add(outage.fault)
             if outage.name == "smn_down":
                 self.ledger.smn_down_runs.add(run)
-        return events, budget, together
+        return events, budget, together, settings
 
     def encrypt_bucket(self) -> None:
         """The owner switches the state bucket's default encryption (SSE-KMS or SSE-OBS, or back to none):
@@ -201,12 +210,12 @@ class Month:
     def run(self, run: int, name: str | None) -> None:
         self.clock.value += RUN_EVERY
         self.produce(run)
-        events, budget, together = self.arm(run, name)
+        events, budget, together, settings = self.arm(run, name)
         now = self.clock()
         results: list[Invocation] = []
 
         def invoke(user_event: Any) -> None:
-            context = FakeContext(budget_ms=budget)
+            context = FakeContext(budget_ms=budget, user_data=dict(settings))
             try:
                 summary = handler(timer_event(user_event), context)
                 results.append(Invocation(run, now, summary))
