@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from . import sdk
 from .credentials import Credentials, registered
 from .deadline import Deadline
 from .errors import OutOfTime, SourceError, TaskwatchError
@@ -166,7 +167,7 @@ class AgencyCredentials:
         def once() -> Issued:
             with self._lock:
                 self.exchanges += 1
-            response = client.create_temporary_access_key_by_agency(request)
+            response = sdk.invoke(client, "create_temporary_access_key_by_agency", request)  # the one SDK door
             return read_credential(response.raw_content)
 
         try:

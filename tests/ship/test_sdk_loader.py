@@ -23,7 +23,18 @@ import pytest
 from taskwatch.sources import SPECS  # the services the function queries (the child checks the same)
 
 from tests.emulator import CloudEmulator
-from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC
+from tests.fixtures import (
+    AK,
+    BUCKET,
+    CENTRAL_DOMAIN,
+    MEMBER_AGENCY,
+    MEMBER_DOMAIN,
+    MEMBER_PROJECT,
+    PROJECT,
+    REGION,
+    SK,
+    TOPIC,
+)
 
 from .conftest import interpreter_or_skip
 from .conftest import runtimes as rt
@@ -126,7 +137,8 @@ print(json.dumps({
     "summary": summary, "version": "%d.%d" % sys.version_info[:2], "responses": responses, "problems": problems,
     "models_checked": len(seen), "loaded": loaded, "misses": misses, "compared": compared, "different": different,
     "wanted_operations": sorted([s.client_class().__name__, op] for s in SPECS.values()
-                                for op in (s.list_operation, s.detail_operation)) + [["SmnClient", "publish_message"]],
+                                for op in (s.list_operation, s.detail_operation))
+                         + [["SmnClient", "publish_message"], ["IamClient", "create_temporary_access_key_by_agency"]],
     "services": sorted(SPECS),
 }))
 """
@@ -143,11 +155,16 @@ def test_every_sdk_operation_runs_through_the_loader_on_the_layer(runtime, build
         archive.extractall(layer_dir)
 
     with CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC],
-                       buckets=[BUCKET]) as emu:
+                       buckets=[BUCKET], iam=True, domain_name=CENTRAL_DOMAIN) as emu:
+        # every service (RDS is opt-in), and a member account read through its agency: IAM's exchange too
+        emu.add_account(MEMBER_DOMAIN, [MEMBER_PROJECT], {MEMBER_AGENCY: CENTRAL_DOMAIN})
         for service in SPECS:  # a new failure everywhere: every service's detail call happens
             emu.generate(service, 2, failure_rate=1.0, span=timedelta(minutes=3), seed=7)
-        env = {**emu.env(), "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "TASKWATCH_REGION": REGION,
-               "TASKWATCH_PROJECT_ID": PROJECT, "TASKWATCH_SMN_TOPIC_URN": TOPIC,
+        targets = [{"region": REGION, "project_id": PROJECT, "services": sorted(SPECS)},
+                   {"region": REGION, "project_id": MEMBER_PROJECT, "services": ["dds"],
+                    "agency": {"domain": MEMBER_DOMAIN, "name": MEMBER_AGENCY}}]
+        env = {**emu.env(), "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "TASKWATCH_TARGETS": json.dumps(targets),
+               "TASKWATCH_SMN_TOPIC_URN": TOPIC,
                "TASKWATCH_STATE_URI": f"obs://{BUCKET}/taskwatch/state.json", "TASKWATCH_THROTTLE_BACKOFF": "0.05-0.1"}
         result = subprocess.run([str(interpreter), "-I", "-S", "-B", "-c", RUNNER, str(code_dir), str(layer_dir)],
                                 env=env, capture_output=True, text=True, timeout=300)
@@ -172,7 +189,7 @@ def test_every_sdk_operation_runs_through_the_loader_on_the_layer(runtime, build
     assert report["misses"] == []
 
     # the package-wide imports did not run: three light package levels, a handful of model modules each
-    assert len(report["loaded"]) == len(SPECS) + 1, report["loaded"].keys()  # every service SDK and SMN
+    assert len(report["loaded"]) == len(SPECS) + 2, report["loaded"].keys()  # every service SDK, SMN and IAM
     for package, seen in report["loaded"].items():
         assert seen["light"] == ["_LightPackageLoader"] * 3, (package, seen["light"])
         assert seen["exports"] > 100, package
