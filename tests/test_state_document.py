@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from taskwatch.errors import StateError
 from taskwatch.state.document import State
+from taskwatch.state.migrations import VERSION
 from taskwatch.timeutil import iso
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -30,7 +31,7 @@ def test_round_trip_keeps_everything() -> None:
 @pytest.mark.parametrize(("mangle", "reason"), [
     (lambda data: data[: len(data) // 2], "not JSON"),
     (lambda data: data.replace(b'"name":"n"', b'"name":"m"'), "checksum"),
-    (lambda data: data.replace(b'"version":2', b'"version":9'), "format version 9"),
+    (lambda data: data.replace(b'"version":%d' % VERSION, b'"version":9'), "format version 9"),
     (lambda data: b'{"hello": "world"}', "schema"),
     (lambda data: b"\xff\xfe", "not JSON"),
 ])

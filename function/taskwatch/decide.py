@@ -20,7 +20,7 @@ from .messages.console import task_center_url
 from .sanitize import clean
 from .secrets_scrub import SCRUBBER
 from .sources import SPECS
-from .state.document import State, entry_source
+from .state.document import State, entry_source, settled_entry
 from .tasks import Task
 from .timeutil import from_iso, iso
 
@@ -102,7 +102,7 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) 
                 entry = state.tasks[task.key] = {**_entry_fields(task), "first_seen": iso(now)}
                 finished = task.ended or task.created
                 if state.fresh and finished is not None and finished < backfill_horizon:
-                    entry.update(alert=None, baselined_at=iso(now))
+                    state.tasks[task.key] = settled_entry({**entry, "baselined_at": iso(now)})
                     result.baselined += 1
                     continue
                 entry.update(alert="failed", pending_since=iso(now), attempts=0)
@@ -158,8 +158,9 @@ def give_up(state: State, config: Config, now: datetime, owns: Callable[[str], b
         if owns is not None and not owns(entry_source(entry)):
             continue
         if entry.get("alert") and since is not None and since < horizon:
-            entry.update(alert=None, gave_up_at=iso(now))
             given.append(key)
+    for key in given:  # the notice lists them; the entry keeps only what stops them from coming back
+        state.tasks[key] = settled_entry({**state.tasks[key], "gave_up_at": iso(now)})
     return given
 
 
@@ -200,17 +201,19 @@ def plan_alerts(state: State, config: Config, run_id: str,
 
 
 def mark_published(state: State, keys: Iterable[str], now: datetime) -> None:
-    """SMN accepted the message: only now are its tasks marked notified."""
+    """SMN accepted the message: only now are its tasks marked notified, and their entries made compact
+    (key, times, kind: what deduplication and pruning need; the message carried the rest)."""
+    stamp = iso(now)
     for key in keys:
         entry = state.tasks.get(key)
         if entry is None:
             continue
         if entry.get("alert") == "failed":
-            entry["notified_at"] = iso(now)
-            entry.pop("entities", None)
+            entry["notified_at"] = stamp
         elif entry.get("alert") == "stuck":
-            entry["stuck_notified_at"] = iso(now)
-        entry.update(alert=None, pending_since=None, last_error=None)
+            entry["stuck_notified_at"] = stamp
+        entry["alert"] = None
+        state.tasks[key] = settled_entry(entry)
 
 
 def mark_failed(state: State, keys: Iterable[str], error: str) -> None:

@@ -36,7 +36,7 @@ from .sanitize import one_line, scrub
 from .sources import SPECS, Listing, TaskCenter, Violation
 from .sources.readings import first_reading, remember_reading
 from .state import StateStore, open_store
-from .state.document import State, entry_source, fold_notices
+from .state.document import State, entry_source, fold_notices, size_notice
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
 
@@ -319,6 +319,7 @@ def health_messages(ctx: RunContext, state: State, reports: list[SourceReport]) 
 def notice_messages(ctx: RunContext, state: State) -> list[Message]:
     titles = {"state_reset": "state was unreadable, fresh baseline taken", "baseline": "first run baseline taken",
               "given_up": "alerts given up after repeated publish failures",
+              "state_large": "state object is large",
               "folded": "earlier notices, folded into one"}
     return [notice_message("notice", titles.get(n["kind"], n["kind"]), n["text"], run_id=ctx.run_id,
                            notice_index=i) for i, n in enumerate(state.notices)]
@@ -370,7 +371,8 @@ def new_summary(ctx: RunContext, trigger: str | None) -> dict[str, Any]:
         "targets": len(ctx.config.targets), "sources": [], "tasks_seen": 0, "failures_seen": 0,
         "new_failures": 0, "new_stuck": 0, "baselined": 0, "filtered": 0, "details_fetched": 0,
         "messages_published": 0, "messages_failed": 0, "alerts_waiting": 0, "pending": 0, "given_up": 0,
-        "schema_violations": 0, "violations": [], "errors": [], "state": {"uri": ctx.config.state_uri},
+        "schema_violations": 0, "violations": [], "errors": [],
+        "state": {"uri": ctx.config.state_uri, "bytes": 0, "bytes_read": 0},
     }
 
 
@@ -402,11 +404,11 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
             summary.pop("skipped", None)
             time.sleep(RETRY_PAUSE)
             state, etag = load_state(store, ctx, summary)
-        loaded = None if state.fresh else state.fingerprint()
+        summary["state"].update(bytes=state.stored_bytes, bytes_read=state.stored_bytes)
         decided = list(violations)
         observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks, tasks_by_key, reports,
                                                                        decided, centers, details, summary)
-        if not commit(ctx, store, state, etag, loaded, messages, summary):
+        if not commit(ctx, store, state, etag, messages, summary):
             break
         if ctx.deadline.time_left() <= 0:
             break  # no time for another try: the next run starts from the other run's state
@@ -449,6 +451,7 @@ def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: d
     violations += detail_violations
     summary["errors"] += detail_errors
 
+    size_notice(state, ctx.now)
     if state.fresh and observations.baselined:
         state.notices.append({"kind": "baseline", "since": iso(ctx.now),
                               "text": f"First run: {observations.baselined} existing failures that ended more than "
@@ -489,8 +492,8 @@ def given_up_text(config: Config, given_up: list[str]) -> str:
             f"given up: " + ", ".join(listed) + (f" and {rest} more" if rest else ""))
 
 
-def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, loaded: str | None,
-           messages: list[Message], summary: dict[str, Any]) -> bool:
+def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, messages: list[Message],
+           summary: dict[str, Any]) -> bool:
     """Publish and save, guarded against overlapping runs (see lease.py); a steady run writes nothing.
     Returns True when it stood aside for another run (its lease, or a state saved meanwhile): the caller
     may decide again on the newer state.
@@ -504,6 +507,7 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
         return False
     lease = Lease(store, ctx.run_id)
     ctx.deadline.store_keep = ctx.deadline.lease_keep
+    tasks_text: str | None = None  # the tasks' text, serialized once: to compare, then to write
     try:
         if messages:
             # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
@@ -511,15 +515,18 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
                 summary["skipped"] = f"another run ({lease.holder}) holds the lease; it publishes instead"
                 ctx.log.warning("not publishing: %s", summary["skipped"])
                 return True
-        elif loaded is not None and state.fingerprint() == loaded:
-            return False  # nothing changed: no write
+        else:
+            tasks_text = state.tasks_text()
+            if state.unchanged(tasks_text):
+                return False  # nothing changed: no write
         if not _state_unchanged(store, etag):
             summary["skipped"] = "another run saved the state meanwhile; the next run starts from its state"
             ctx.log.warning("not publishing or saving: %s", summary["skipped"])
             return True
         publish_all(ctx, state, messages, summary)
         ctx.deadline.store_keep = ctx.deadline.final_margin
-        data = state.to_bytes(ctx.now, ctx.run_id)
+        data = state.to_bytes(ctx.now, ctx.run_id, tasks_text)
+        tasks_text = None
         if state.repairs:
             summary["errors"].append(f"state repaired before saving (clamped to its schema): {state.repairs[0]}")
             ctx.log.warning("state repaired before saving: %s", "; ".join(state.repairs))

@@ -3,6 +3,11 @@
 It is checked against its schema both when read and before it is written: a run never writes what the next
 run could not read. What does not fit (a text over its length, a list over its count) is clamped, and the
 repair is reported; nothing pending is dropped to make it fit.
+
+Size: a settled entry keeps only identity and times (migrations.settled_entry), so a month of 30,000
+failures is about 7 MB. A run parses the object once and serializes it once: the stored bytes are the
+canonical JSON the checksum covers (checksum first), so reading checks the checksum on the bytes as stored,
+and "nothing changed, no write" compares the canonical text with the checksum read.
 """
 
 from __future__ import annotations
@@ -19,14 +24,26 @@ from ..schema_files import load_schema
 from ..secrets_scrub import SCRUBBER
 from ..timeutil import from_iso, iso
 from ..validation import MapValidator, map_validator
-from .migrations import VERSION, check_version, migrate
+from .migrations import VERSION, check_version, migrate, settled_entry
+
+__all__ = ["FORMAT", "SIZE_NOTICE_BYTES", "State", "entry_source", "fold_notices", "settled_entry",
+           "state_validator"]
 
 FORMAT = "taskwatch-state"
 PRUNE_MARGIN = timedelta(days=2)
 MAX_NOTICES = 50  # the schema's notices maxItems
 NOTICE_TEXT = 4000  # the schema's notice text maxLength
 KNOWN = ("format", "version", "created_at", "updated_at", "writer", "heartbeat_at", "tasks", "sources",
-         "notices", "cursors", "checksum")
+         "notices", "cursors", "size_notice_at", "checksum")
+# A state object past this size gets a notice (once per crossing): parsed, it takes about 5 times its size
+# in memory, and the function has 128 MB (template.yaml); 16 MiB of state is a third of a year of
+# failures at today's rates, and leaves room to act before memory runs out.
+SIZE_NOTICE_BYTES = 16 * 1024 * 1024
+SIZE_NOTICE_CLEAR = 0.9  # the notice is armed again once the state is back under 90 % of the threshold
+_CHECKSUM_HEAD = b'{"checksum":"sha256:'
+_HEAD_LENGTH = len(_CHECKSUM_HEAD) + 64 + 2  # ...<64 hex>",
+SHARED_FIELDS = ("service", "region", "project_id", "status", "first_seen", "notified_at", "stuck_notified_at",
+                 "baselined_at", "gave_up_at", "pending_since", "name", "instance_id", "instance_name")
 
 
 def state_validator() -> MapValidator:
@@ -34,9 +51,42 @@ def state_validator() -> MapValidator:
     return map_validator("state", "tasks")
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _checksum(body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
+
+
+def _canonical_body(body: dict[str, Any], tasks_text: str) -> str:
+    """_canonical(body), with the tasks map's text given (serialized once per run)."""
+    return "{" + ",".join(json.dumps(key, ensure_ascii=False) + ":" + (tasks_text if key == "tasks" else
+                                                                        _canonical(value))
+                          for key, value in sorted(body.items())) + "}"
+
+
+def _stored_checksum_holds(data: bytes) -> bool:
+    """The checksum checked on the bytes as stored: true when they are the canonical body with the checksum
+    put first (how every version writes it), so the document needs no second serialization to be checked.
+    False says nothing: the caller then checks the canonical form of what it parsed."""
+    if not data.startswith(_CHECKSUM_HEAD) or data[_HEAD_LENGTH - 2:_HEAD_LENGTH] != b'",':
+        return False
+    digest = hashlib.sha256(b"{")
+    digest.update(memoryview(data)[_HEAD_LENGTH:])
+    return digest.hexdigest().encode("ascii") == data[len(_CHECKSUM_HEAD):_HEAD_LENGTH - 2]
+
+
+def _share_strings(tasks: dict[str, dict[str, Any]]) -> None:
+    """One string object per distinct region, project, status, run time...: JSON parsing makes a new one
+    for every entry, and 30,000 entries repeat a few dozen values."""
+    shared: dict[str, str] = {}
+    for entry in tasks.values():
+        if isinstance(entry, dict):
+            for name in SHARED_FIELDS:
+                value = entry.get(name)
+                if isinstance(value, str):
+                    entry[name] = shared.setdefault(value, value)
 
 
 def entry_source(entry: dict[str, Any]) -> str:
@@ -59,6 +109,9 @@ class State:
     fresh: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # top-level fields of a newer version, kept as read
     repairs: list[str] = field(default_factory=list)  # what had to be clamped before the last write
+    size_notice_at: str | None = None  # when a "state is large" notice was raised (None: under the threshold)
+    stored_checksum: str | None = None  # the checksum as read: equal canonical text means nothing changed
+    stored_bytes: int = 0  # the size of the object as read
 
     @classmethod
     def new(cls, now: datetime) -> State:
@@ -77,21 +130,26 @@ class State:
             path, _, reason = problem.partition(": ")
             raise StateError(f"state object does not match its schema at {path}: {reason}")
         check_version(document)
-        body = {k: v for k, v in document.items() if k != "checksum"}
-        if _checksum(body) != document["checksum"]:
-            raise StateError("state object checksum does not match (edited or corrupted)")
+        if not _stored_checksum_holds(data):
+            body = {k: v for k, v in document.items() if k != "checksum"}
+            if _checksum(body) != document["checksum"]:
+                raise StateError("state object checksum does not match (edited or corrupted)")
+        checksum = document["checksum"]
         document = migrate(document)
+        _share_strings(document["tasks"])
         return cls(
             created_at=document["created_at"], updated_at=document["updated_at"], tasks=document["tasks"],
             sources=document["sources"], notices=document.get("notices", []),
             heartbeat_at=document.get("heartbeat_at"), cursors=document.get("cursors", {}),
             writer=document.get("writer", ""), extra={k: v for k, v in document.items() if k not in KNOWN},
+            size_notice_at=document.get("size_notice_at"), stored_checksum=checksum, stored_bytes=len(data),
         )
 
     def fingerprint(self) -> str:
         """The content that matters, without the save stamp: equal fingerprints need no write."""
         body = {"tasks": self.tasks, "sources": self.sources, "notices": self.notices,
-                "heartbeat_at": self.heartbeat_at, "created_at": self.created_at, "cursors": self.cursors}
+                "heartbeat_at": self.heartbeat_at, "created_at": self.created_at, "cursors": self.cursors,
+                "size_notice_at": self.size_notice_at}
         return _checksum(body)
 
     def document(self) -> dict[str, Any]:
@@ -100,19 +158,36 @@ class State:
             **self.extra,
             "format": FORMAT, "version": VERSION, "created_at": self.created_at, "updated_at": self.updated_at,
             "writer": self.writer, "heartbeat_at": self.heartbeat_at, "tasks": self.tasks, "sources": self.sources,
-            "notices": self.notices, "cursors": self.cursors,
+            "notices": self.notices, "cursors": self.cursors, "size_notice_at": self.size_notice_at,
         }
 
-    def to_bytes(self, now: datetime, writer: str) -> bytes:
+    def tasks_text(self) -> str:
+        """The canonical JSON of the task entries: the bulk of the object, serialized once per run."""
+        return _canonical(self.tasks)
+
+    def unchanged(self, tasks_text: str | None = None) -> bool:
+        """Whether saving now would store what was read (save stamp and all): then no write is needed."""
+        if self.stored_checksum is None:
+            return False
+        text = _canonical_body(self.document(), self.tasks_text() if tasks_text is None else tasks_text)
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest() == self.stored_checksum
+
+    def to_bytes(self, now: datetime, writer: str, tasks_text: str | None = None) -> bytes:
         """The stored form, checked against the schema first; what does not fit is clamped (and listed in
-        `repairs`). StateError when it still would not be readable: nothing is written then."""
+        `repairs`). StateError when it still would not be readable: nothing is written then. `tasks_text`
+        is the tasks' canonical text when the caller has it already (no change since)."""
         self.updated_at = iso(now) or self.updated_at
         self.writer = writer[:200]
         self.repairs = []
-        # Scrubbed before the checksum, so the stored object is both secret-free and intact; the scrubbed
-        # parts replace the in-memory ones (no secret to compare or write again).
-        self.tasks, self.sources, self.notices = SCRUBBER.data([self.tasks, self.sources, self.notices])
+        text = self.tasks_text() if tasks_text is None else tasks_text
         body = self.document()
+        rest = {k: v for k, v in body.items() if k != "tasks"}
+        if SCRUBBER.found_in(text) or SCRUBBER.found_in(_canonical(rest)):
+            # Scrubbed before the checksum, so the stored object is both secret-free and intact; the scrubbed
+            # parts replace the in-memory ones (no secret to compare or write again).
+            self.tasks, self.sources, self.notices = SCRUBBER.data([self.tasks, self.sources, self.notices])
+            body = self.document()
+            text = self.tasks_text()
         problem = state_validator().first_error({**body, "checksum": "sha256:" + "0" * 64})
         if problem is not None:
             self.repairs.append(problem)
@@ -123,8 +198,11 @@ class State:
             still = state_validator().first_error({**body, "checksum": "sha256:" + "0" * 64})
             if still is not None:
                 raise StateError(f"state would not match its schema at {still}; not written")
-        body["checksum"] = _checksum(body)
-        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            text = self.tasks_text()
+        canonical = _canonical_body(body, text).encode("utf-8")
+        del text
+        checksum = hashlib.sha256(canonical).hexdigest()
+        return b"".join((_CHECKSUM_HEAD, checksum.encode("ascii"), b'",', memoryview(canonical)[1:]))
 
     def prune(self, now: datetime, lookback_seconds: float, owns: Callable[[str], bool] | None = None) -> int:
         """Forget tasks the task centers can no longer return; keep anything still pending publication.
@@ -138,6 +216,24 @@ class State:
         for key in stale:
             del self.tasks[key]
         return len(stale)
+
+
+def size_notice(state: State, now: datetime) -> bool:
+    """Queue a notice when the object read was past SIZE_NOTICE_BYTES, once per crossing: the crossing is
+    remembered (size_notice_at) until the object is back under SIZE_NOTICE_CLEAR of it. Returns True when
+    a notice was queued. Measured on the object as read: the last save's size."""
+    size = state.stored_bytes
+    if size > SIZE_NOTICE_BYTES and not state.size_notice_at:
+        state.size_notice_at = iso(now)
+        state.notices.append({"kind": "state_large", "since": iso(now), "text": (
+            f"The state object is {size / 1048576:.1f} MiB, past {SIZE_NOTICE_BYTES / 1048576:g} MiB. Parsed, "
+            "it takes several times that in memory, and the function has 128 MB: at this size a run may run "
+            "out of memory and report nothing. Shorten TASKWATCH_LOOKBACK, split the targets between "
+            "triggers with their own state objects, or raise the function's MemorySize.")})
+        return True
+    if state.size_notice_at and size < SIZE_NOTICE_BYTES * SIZE_NOTICE_CLEAR:
+        state.size_notice_at = None
+    return False
 
 
 def fold_notices(notices: list[dict[str, Any]], limit: int = MAX_NOTICES) -> list[dict[str, Any]]:
