@@ -122,6 +122,27 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime) 
     return result
 
 
+def settled_outcome(state: State, task: Task, config: Config, now: datetime) -> str | None:
+    """What observe() would do with a listed task when it would change nothing, so the listing can count it
+    and let it go as its page arrives: "failure" (a failure already reported, baselined or given up),
+    "filtered", "ignored" (neither failed nor stuck, not in the state), "known" (not failed, in the state:
+    its key still counts as listed, see drop_ended_stuck). None: observe() must see it."""
+    failed = task.status.lower() in {s.lower() for s in config.alert_statuses}
+    stuck = (config.stuck_after > 0 and task.status in stuck_statuses(task.service) and task.created is not None
+             and task.created < now - timedelta(seconds=config.stuck_after))
+    entry = state.tasks.get(task.key)
+    if not failed and not stuck:
+        return "known" if entry is not None else "ignored"
+    if not passes_filters(task, config):
+        return "filtered"
+    if entry is None:
+        return None
+    if failed:
+        return "failure" if (entry.get("notified_at") or entry.get("baselined_at") or entry.get("gave_up_at")) \
+            else None
+    return "known"
+
+
 def drop_ended_stuck(state: State, seen: set[str], complete_sources: set[str]) -> list[str]:
     """A stuck alert still waiting to be published is dropped once its task has left the listing of running
     tasks of a source that answered completely: the task ended (had it failed, it would have been seen

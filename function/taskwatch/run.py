@@ -33,7 +33,7 @@ from .messages import Message, alert_message, notice_message
 from .publish import SmnPublisher
 from .retry import RetryPolicy
 from .sanitize import one_line, scrub
-from .sources import SPECS, Listing, TaskCenter, Violation
+from .sources import SPECS, Listing, TaskCenter, Violation, detail_wanted
 from .sources.readings import first_reading, remember_reading
 from .state import StateStore, open_store
 from .state.document import State, entry_source, fold_notices, size_notice
@@ -62,6 +62,24 @@ class SourceReport:
     skipped: bool = False  # cut short by the deadline: counts towards "monitor blind" like a failure
     anomalies: list[str] = field(default_factory=list)
     offset_reading: str | None = None  # what `offset` means there, as a complete listing confirmed
+
+
+@dataclass
+class Settled:
+    """Listed tasks that needed no decision, counted and let go as their pages arrived (Listing.settle):
+    how many per reason, and the keys the state holds (still "listed" for drop_ended_stuck)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)
+
+    def add(self, listing: Listing) -> None:
+        for reason, count in listing.settled.items():
+            self.counts[reason] = self.counts.get(reason, 0) + count
+        self.known.update(listing.known)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
 
 @dataclass
@@ -133,8 +151,14 @@ def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> t
 
 
 def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[SourceReport], list[Violation],
-                                                           dict[str, TaskCenter]]:
-    """List every (target, service, status) concurrently, within the connection pool and the deadline."""
+                                                           dict[str, TaskCenter], Settled]:
+    """List every (target, service, status) concurrently, within the connection pool and the deadline.
+
+    Each page is taken as it arrives: tasks that need no decision on the state as read (a failure already
+    reported, a task filtered out) are counted into `Settled` and let go, so a month of 30,000 remembered
+    failures costs a count, not 30,000 Task objects. Should a retried commit decide on a state saved
+    meanwhile by another run, that run has seen these tasks; one it had not would be decided by the next
+    run, which lists it again."""
     centers: dict[str, TaskCenter] = {}
     jobs: list[tuple[TaskCenter, str, str | None]] = []
     reports: dict[str, SourceReport] = {}
@@ -156,10 +180,13 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
         reading = first_reading(state, source, service, ctx.config.taurusdb_offset_mode)
         jobs.extend((center, status, reading) for status in statuses_to_list(ctx.config, service))
 
+    def settle(task: Task) -> str | None:
+        return decide.settled_outcome(state, task, ctx.config, ctx.now)
+
     def list_one(job: tuple[TaskCenter, str, str | None]) -> tuple[str, Listing | None, Exception | None]:
         center, status, reading = job
         try:
-            return center.source, center.list_tasks(status, start, end, reading), None
+            return center.source, center.list_tasks(status, start, end, reading, settle), None
         except (SourceError, OutOfTime) as exc:
             return center.source, None, exc
         except Exception as exc:  # contained: recorded against this source, the others go on
@@ -167,6 +194,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
 
     tasks: list[Task] = []
     violations: list[Violation] = []
+    settled = Settled()
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="list") as pool:
         for source, listing, error in pool.map(list_one, jobs):
             report = reports[source]
@@ -180,14 +208,16 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
                 continue
             assert listing is not None
             tasks.extend(listing.tasks)
+            settled.add(listing)
             violations.extend(listing.violations)
-            report.tasks += len(listing.tasks)
+            report.tasks += listing.listed
             report.pages += listing.pages
             report.complete = report.complete and listing.complete
             report.anomalies.extend(listing.anomalies)
             if listing.complete and listing.reading:
                 report.offset_reading = listing.reading
-    return tasks, [reports[source] for source in by_name], violations, centers  # reported in configured order
+    # reported in configured order
+    return tasks, [reports[source] for source in by_name], violations, centers, settled
 
 
 def internal_error(exc: BaseException, ctx: RunContext) -> str:
@@ -226,10 +256,14 @@ def make_center(ctx: RunContext, target: Target, service: str) -> TaskCenter:
                       ctx.deadline, ctx.config.http_timeout, slots=ctx.slots)
 
 
-def observe_each(ctx: RunContext, state: State, tasks: list[Task],
-                 violations: list[Violation]) -> decide.Observations:
-    """decide.observe, one task at a time: a task that cannot be handled is reported, the others go on."""
+def observe_each(ctx: RunContext, state: State, tasks: list[Task], violations: list[Violation],
+                 settled: Settled | None = None) -> decide.Observations:
+    """decide.observe, one task at a time: a task that cannot be handled is reported, the others go on.
+    The tasks let go while listing count as observe() would have counted them."""
     total = decide.Observations()
+    if settled is not None:
+        total.failures_seen = settled.counts.get("failure", 0)
+        total.filtered = settled.counts.get("filtered", 0)
     for task in tasks:
         try:
             found = decide.observe(state, (task,), ctx.config, ctx.now)
@@ -247,9 +281,14 @@ def observe_each(ctx: RunContext, state: State, tasks: list[Task],
 
 def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task], centers: dict[str, TaskCenter],
                   details: dict[str, Task | None]) -> tuple[int, list[Violation], list[str]]:
-    """The detail call, once per new failure (not for tasks already notified or already detailed). `details`
-    keeps what earlier attempts of this run fetched (None: the call failed): applied again, never re-asked."""
+    """The detail call, once per new failure (not for tasks already notified or already detailed), and only
+    where it adds something the list item lacks (sources.detail_wanted: TaurusDB's entities, or a missing
+    reason or instance); for the others the list item is the detail. `details` keeps what earlier attempts
+    of this run fetched (None: the call failed): applied again, never re-asked."""
     needed = [key for key in decide.needs_detail(state) if key in tasks_by_key]
+    for key in [key for key in needed if not detail_wanted(SPECS[tasks_by_key[key].service], tasks_by_key[key])]:
+        decide.apply_detail(state, tasks_by_key[key])  # the list item said all the detail would
+    needed = [key for key in needed if detail_wanted(SPECS[tasks_by_key[key].service], tasks_by_key[key])]
     for key in needed:
         earlier = details.get(key)
         if earlier is not None:
@@ -393,7 +432,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)
 
-    tasks, reports, violations, centers = query_sources(ctx, state)
+    tasks, reports, violations, centers, settled = query_sources(ctx, state)
     tasks_by_key = {task.key: task for task in tasks}
     details: dict[str, Task | None] = {}  # detail calls made so far (None: failed), kept for a retried commit
     for attempt in range(COMMIT_ATTEMPTS):
@@ -407,7 +446,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
         summary["state"].update(bytes=state.stored_bytes, bytes_read=state.stored_bytes)
         decided = list(violations)
         observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks, tasks_by_key, reports,
-                                                                       decided, centers, details, summary)
+                                                                       decided, centers, details, summary, settled)
         if not commit(ctx, store, state, etag, messages, summary):
             break
         if ctx.deadline.time_left() <= 0:
@@ -415,7 +454,8 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     violations = decided
 
     summary.update(
-        sources=[r.__dict__ for r in reports], tasks_seen=len(tasks), failures_seen=observations.failures_seen,
+        sources=[r.__dict__ for r in reports], tasks_seen=len(tasks) + settled.total,
+        failures_seen=observations.failures_seen,
         new_failures=len(observations.new_failures), new_stuck=len(observations.new_stuck),
         baselined=observations.baselined, filtered=observations.filtered, alerts_waiting=waiting,
         pending=sum(1 for e in state.tasks.values() if e.get("alert")), given_up=len(given_up),
@@ -438,14 +478,15 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
 
 def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: dict[str, Task],
                reports: list[SourceReport], violations: list[Violation], centers: dict[str, TaskCenter],
-               details: dict[str, Task | None], summary: dict[str, Any],
+               details: dict[str, Task | None], summary: dict[str, Any], settled: Settled | None = None,
                ) -> tuple[decide.Observations, list[str], int, int, list[Message]]:
     """Everything a run decides from what it read, on one state: what is new, details, health, notices,
     alerts, pruning. Returns (observations, given up, alert groups waiting, pruned, messages)."""
     config = ctx.config
     advance_cursor(ctx, state, [r for r in reports if r.skipped])
-    observations = observe_each(ctx, state, tasks, violations)  # every listing's tasks, as listed
-    decide.drop_ended_stuck(state, set(tasks_by_key), {r.source for r in reports if r.ok and r.complete})
+    observations = observe_each(ctx, state, tasks, violations, settled)  # every listing's tasks, as listed
+    listed = set(tasks_by_key) | (settled.known if settled is not None else set())
+    decide.drop_ended_stuck(state, listed, {r.source for r in reports if r.ok and r.complete})
     fetched, detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers, details)
     summary["details_fetched"] += fetched
     violations += detail_violations
