@@ -548,7 +548,7 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, m
         return False
     lease = Lease(store, ctx.run_id)
     ctx.deadline.store_keep = ctx.deadline.lease_keep
-    tasks_text: str | None = None  # the tasks' text, serialized once: to compare, then to write
+    tasks_parts: list[bytes] | None = None  # the tasks' text, serialized once: to compare, then to write
     try:
         if messages:
             # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
@@ -557,8 +557,8 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, m
                 ctx.log.warning("not publishing: %s", summary["skipped"])
                 return True
         else:
-            tasks_text = state.tasks_text()
-            if state.unchanged(tasks_text):
+            tasks_parts = state.tasks_parts()
+            if state.unchanged(tasks_parts):
                 return False  # nothing changed: no write
         if not _state_unchanged(store, etag):
             summary["skipped"] = "another run saved the state meanwhile; the next run starts from its state"
@@ -566,8 +566,8 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, m
             return True
         publish_all(ctx, state, messages, summary)
         ctx.deadline.store_keep = ctx.deadline.final_margin
-        data = state.to_bytes(ctx.now, ctx.run_id, tasks_text)
-        tasks_text = None
+        data = state.to_bytes(ctx.now, ctx.run_id, tasks_parts)
+        tasks_parts = None
         if state.repairs:
             summary["errors"].append(f"state repaired before saving (clamped to its schema): {state.repairs[0]}")
             ctx.log.warning("state repaired before saving: %s", "; ".join(state.repairs))

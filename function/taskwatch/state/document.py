@@ -59,11 +59,38 @@ def _checksum(body: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
 
 
-def _canonical_body(body: dict[str, Any], tasks_text: str) -> str:
-    """_canonical(body), with the tasks map's text given (serialized once per run)."""
-    return "{" + ",".join(json.dumps(key, ensure_ascii=False) + ":" + (tasks_text if key == "tasks" else
-                                                                        _canonical(value))
-                          for key, value in sorted(body.items())) + "}"
+TASKS_CHUNK = 2000  # task entries serialized per piece: the text is built once, in pieces, never copied whole
+
+
+def _tasks_parts(tasks: dict[str, Any]) -> list[bytes]:
+    """The canonical JSON of the tasks map, in pieces (joined, they are _canonical(tasks) encoded)."""
+    keys = sorted(tasks)
+    parts = []
+    for start in range(0, len(keys), TASKS_CHUNK):
+        text = _canonical({key: tasks[key] for key in keys[start:start + TASKS_CHUNK]})
+        parts.append((("," if start else "") + text[1:-1]).encode("utf-8"))
+    return [b"{", *parts, b"}"]
+
+
+def _body_parts(body: dict[str, Any], tasks_parts: list[bytes]) -> list[bytes]:
+    """_canonical(body) encoded, in pieces, with the tasks map's pieces given (serialized once per run)."""
+    parts: list[bytes] = [b"{"]
+    for index, (key, value) in enumerate(sorted(body.items())):
+        head = ("," if index else "") + json.dumps(key, ensure_ascii=False) + ":"
+        if key == "tasks":
+            parts.append(head.encode("utf-8"))
+            parts.extend(tasks_parts)
+        else:
+            parts.append((head + _canonical(value)).encode("utf-8"))
+    parts.append(b"}")
+    return parts
+
+
+def _digest(parts: list[bytes]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
 
 
 def _stored_checksum_holds(data: bytes) -> bool:
@@ -77,16 +104,18 @@ def _stored_checksum_holds(data: bytes) -> bool:
     return digest.hexdigest().encode("ascii") == data[len(_CHECKSUM_HEAD):_HEAD_LENGTH - 2]
 
 
-def _share_strings(tasks: dict[str, dict[str, Any]]) -> None:
-    """One string object per distinct region, project, status, run time...: JSON parsing makes a new one
-    for every entry, and 30,000 entries repeat a few dozen values."""
+def _parse(data: bytes) -> Any:
+    """json.loads, with one string object per distinct region, project, status, run time...: parsing makes
+    a new one for every entry, and 30,000 entries repeat a few dozen values (done while parsing, so the
+    copies never exist all at once)."""
     shared: dict[str, str] = {}
-    for entry in tasks.values():
-        if isinstance(entry, dict):
-            for name in SHARED_FIELDS:
-                value = entry.get(name)
-                if isinstance(value, str):
-                    entry[name] = shared.setdefault(value, value)
+    names = frozenset(SHARED_FIELDS)
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        return {key: shared.setdefault(value, value) if key in names and type(value) is str else value
+                for key, value in pairs}
+
+    return json.loads(data, object_pairs_hook=pairs_hook)
 
 
 def entry_source(entry: dict[str, Any]) -> str:
@@ -122,7 +151,7 @@ class State:
     def from_bytes(cls, data: bytes) -> State:
         """Parse, check and migrate the stored object; StateError says why it cannot be used."""
         try:
-            document = json.loads(data)
+            document = _parse(data)
         except ValueError:
             raise StateError("state object is not JSON (truncated or overwritten?)") from None
         problem = state_validator().first_error(document)
@@ -136,7 +165,6 @@ class State:
                 raise StateError("state object checksum does not match (edited or corrupted)")
         checksum = document["checksum"]
         document = migrate(document)
-        _share_strings(document["tasks"])
         return cls(
             created_at=document["created_at"], updated_at=document["updated_at"], tasks=document["tasks"],
             sources=document["sources"], notices=document.get("notices", []),
@@ -161,33 +189,34 @@ class State:
             "notices": self.notices, "cursors": self.cursors, "size_notice_at": self.size_notice_at,
         }
 
-    def tasks_text(self) -> str:
-        """The canonical JSON of the task entries: the bulk of the object, serialized once per run."""
-        return _canonical(self.tasks)
+    def tasks_parts(self) -> list[bytes]:
+        """The canonical JSON of the task entries, in pieces: the bulk of the object, serialized once per
+        run (to compare with what was read, then, when it differs, to write)."""
+        return _tasks_parts(self.tasks)
 
-    def unchanged(self, tasks_text: str | None = None) -> bool:
+    def unchanged(self, tasks_parts: list[bytes] | None = None) -> bool:
         """Whether saving now would store what was read (save stamp and all): then no write is needed."""
         if self.stored_checksum is None:
             return False
-        text = _canonical_body(self.document(), self.tasks_text() if tasks_text is None else tasks_text)
-        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest() == self.stored_checksum
+        parts = _body_parts(self.document(), self.tasks_parts() if tasks_parts is None else tasks_parts)
+        return "sha256:" + _digest(parts) == self.stored_checksum
 
-    def to_bytes(self, now: datetime, writer: str, tasks_text: str | None = None) -> bytes:
+    def to_bytes(self, now: datetime, writer: str, tasks_parts: list[bytes] | None = None) -> bytes:
         """The stored form, checked against the schema first; what does not fit is clamped (and listed in
-        `repairs`). StateError when it still would not be readable: nothing is written then. `tasks_text`
-        is the tasks' canonical text when the caller has it already (no change since)."""
+        `repairs`). StateError when it still would not be readable: nothing is written then. `tasks_parts`
+        are the tasks' pieces when the caller has them already (no change since)."""
         self.updated_at = iso(now) or self.updated_at
         self.writer = writer[:200]
         self.repairs = []
-        text = self.tasks_text() if tasks_text is None else tasks_text
+        parts = self.tasks_parts() if tasks_parts is None else tasks_parts
         body = self.document()
-        rest = {k: v for k, v in body.items() if k != "tasks"}
-        if SCRUBBER.found_in(text) or SCRUBBER.found_in(_canonical(rest)):
+        rest = _canonical({k: v for k, v in body.items() if k != "tasks"})
+        if SCRUBBER.found_in(rest) or any(SCRUBBER.found_in(part.decode("utf-8")) for part in parts):
             # Scrubbed before the checksum, so the stored object is both secret-free and intact; the scrubbed
             # parts replace the in-memory ones (no secret to compare or write again).
             self.tasks, self.sources, self.notices = SCRUBBER.data([self.tasks, self.sources, self.notices])
             body = self.document()
-            text = self.tasks_text()
+            parts = self.tasks_parts()
         problem = state_validator().first_error({**body, "checksum": "sha256:" + "0" * 64})
         if problem is not None:
             self.repairs.append(problem)
@@ -198,11 +227,14 @@ class State:
             still = state_validator().first_error({**body, "checksum": "sha256:" + "0" * 64})
             if still is not None:
                 raise StateError(f"state would not match its schema at {still}; not written")
-            text = self.tasks_text()
-        canonical = _canonical_body(body, text).encode("utf-8")
-        del text
-        checksum = hashlib.sha256(canonical).hexdigest()
-        return b"".join((_CHECKSUM_HEAD, checksum.encode("ascii"), b'",', memoryview(canonical)[1:]))
+            parts = self.tasks_parts()
+        pieces = _body_parts(body, parts)
+        del parts
+        checksum = _digest(pieces)
+        # The checksum first, then the canonical body without its opening brace: what _stored_checksum_holds
+        # reads back (and what sorting the keys, checksum included, gives: versions 1 and 2 wrote the same).
+        pieces[0] = _CHECKSUM_HEAD + checksum.encode("ascii") + b'",'
+        return b"".join(pieces)
 
     def prune(self, now: datetime, lookback_seconds: float, owns: Callable[[str], bool] | None = None) -> int:
         """Forget tasks the task centers can no longer return; keep anything still pending publication.
