@@ -45,7 +45,7 @@ def test_first_run_baselines_old_failures_and_alerts_recent_ones() -> None:
     old, recent = task(1, age=timedelta(hours=5)), task(2, age=timedelta(minutes=5))
     result = decide.observe(state, [old, recent], config, NOW)
     assert result.baselined == 1 and result.new_failures == [recent.key]
-    assert state.tasks[old.key]["baselined_at"] and state.tasks[old.key]["alert"] is None
+    assert state.tasks[old.key]["baselined_at"] and state.tasks[old.key].get("alert") is None
 
 
 def test_failed_publish_stays_pending_and_counts_attempts() -> None:
@@ -65,7 +65,7 @@ def test_give_up_after_the_configured_time() -> None:
     state = known_state()
     decide.observe(state, [task(1)], config, NOW - timedelta(hours=2))
     assert decide.give_up(state, config, NOW) == [task(1).key]
-    assert state.tasks[task(1).key]["alert"] is None and state.tasks[task(1).key]["gave_up_at"]
+    assert state.tasks[task(1).key].get("alert") is None and state.tasks[task(1).key]["gave_up_at"]
 
 
 def test_stuck_task_alerts_once_then_again_once_when_it_fails() -> None:

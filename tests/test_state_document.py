@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from taskwatch.errors import StateError
 from taskwatch.state.document import State
+from taskwatch.state.migrations import VERSION
 from taskwatch.timeutil import iso
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -30,7 +31,7 @@ def test_round_trip_keeps_everything() -> None:
 @pytest.mark.parametrize(("mangle", "reason"), [
     (lambda data: data[: len(data) // 2], "not JSON"),
     (lambda data: data.replace(b'"name":"n"', b'"name":"m"'), "checksum"),
-    (lambda data: data.replace(b'"version":2', b'"version":9'), "format version 9"),
+    (lambda data: data.replace(b'"version":%d' % VERSION, b'"version":9'), "format version 9"),
     (lambda data: b'{"hello": "world"}', "schema"),
     (lambda data: b"\xff\xfe", "not JSON"),
 ])
@@ -61,3 +62,67 @@ def test_state_size_does_not_grow_with_runs() -> None:
         sizes.append(len(state.to_bytes(moment, f"run{run}")))
     assert max(sizes) - min(sizes) <= 2  # only the run id's digits change
     assert json.loads(state.to_bytes(NOW, "x"))["format"] == "taskwatch-state"
+
+
+# -- version 3: settled entries are compact, and still what a version 2 reader requires ---------------------
+V2_REQUIRED = ("service", "region", "project_id", "id", "name", "status", "first_seen")  # version 2's schema
+
+
+def test_a_notified_entry_keeps_only_identity_and_times_and_stays_readable_by_version_2() -> None:
+    from taskwatch.decide import mark_published
+    state = State.new(NOW)
+    state.tasks["dds:p:i"] = entry(NOW, alert="failed", pending_since=iso(NOW), attempts=1, last_error="x",
+                                   fail_reason="disk full", instance_id="inst", instance_name="db",
+                                   entities={"a": 1}, schema_errors=[], detailed=True)
+    mark_published(state, ["dds:p:i"], NOW)
+    kept = State.from_bytes(state.to_bytes(NOW, "run")).tasks["dds:p:i"]
+    assert set(kept) == {*V2_REQUIRED, "created", "notified_at"} and kept["name"] == ""
+    assert kept["notified_at"] == iso(NOW) and "fail_reason" not in kept and "alert" not in kept
+
+
+def test_version_2_entries_are_migrated_to_compact_and_pending_ones_keep_everything() -> None:
+    from taskwatch.state.document import _checksum
+    notified = entry(NOW, notified_at=iso(NOW), alert=None, fail_reason="r", instance_id="i", detailed=True)
+    pending = entry(NOW, alert="failed", pending_since=iso(NOW), fail_reason="r", instance_id="i")
+    body = {"format": "taskwatch-state", "version": 2, "created_at": iso(NOW), "updated_at": iso(NOW),
+            "writer": "w", "heartbeat_at": None, "cursors": {}, "sources": {}, "notices": [],
+            "tasks": {"dds:p:n": notified, "dds:p:q": pending}}
+    state = State.from_bytes(json.dumps({**body, "checksum": _checksum(body)}).encode())
+    assert set(state.tasks["dds:p:n"]) == {*V2_REQUIRED, "created", "notified_at"}
+    assert state.tasks["dds:p:q"] == pending
+
+
+def test_the_quick_check_of_settled_entries_never_accepts_what_the_schema_refuses() -> None:
+    from taskwatch.state.document import settled_check, state_validator
+    check, schema = settled_check(), state_validator().records
+    good = {**entry(NOW, notified_at=iso(NOW)), "name": ""}
+    variants = [good, {**good, "service": "rds?"}, {**good, "created": "2026-11-23"}, {**good, "region": "r" * 65},
+                {**good, "created": None}, {**good, "first_seen": None}, {**good, "id": 5}, {**good, "more": 1},
+                {k: v for k, v in good.items() if k != "id"}, {**good, "created": iso(NOW) + "\n"},
+                {**good, "name": "n" * 401}, {**good, "status": ["Failed"]}]
+    verdicts = [(check.accepts(v), schema.is_valid(v)) for v in variants]
+    assert all(valid for accepted, valid in verdicts if accepted)
+    assert verdicts[0] == (True, True) and sum(accepted for accepted, _ in verdicts) >= 3
+
+
+def test_a_large_state_gets_one_notice_per_crossing() -> None:
+    from taskwatch.state.document import SIZE_NOTICE_BYTES, size_notice
+    state = State.new(NOW)
+    state.stored_bytes = SIZE_NOTICE_BYTES + 1
+    assert size_notice(state, NOW) and [n["kind"] for n in state.notices] == ["state_large"]
+    again = State.from_bytes(state.to_bytes(NOW, "run"))
+    again.stored_bytes = SIZE_NOTICE_BYTES + 2
+    assert not size_notice(again, NOW) and again.size_notice_at  # still past it: no second notice
+    again.stored_bytes = SIZE_NOTICE_BYTES // 2
+    assert not size_notice(again, NOW) and again.size_notice_at is None  # back under: armed again
+    again.stored_bytes = SIZE_NOTICE_BYTES + 1
+    assert size_notice(again, NOW)
+
+
+def test_nothing_changed_is_told_from_the_checksum_read() -> None:
+    state = State.new(NOW)
+    state.tasks["dds:p:i"] = {**entry(NOW, notified_at=iso(NOW)), "name": ""}
+    again = State.from_bytes(state.to_bytes(NOW, "run"))
+    assert again.unchanged()
+    again.tasks["dds:p:i"]["created"] = iso(NOW - timedelta(minutes=1))
+    assert not again.unchanged()

@@ -20,7 +20,7 @@ from .messages.console import task_center_url
 from .sanitize import clean
 from .secrets_scrub import SCRUBBER
 from .sources import SPECS
-from .state.document import State, entry_source
+from .state.document import State, entry_source, settled_entry
 from .tasks import Task
 from .timeutil import from_iso, iso
 
@@ -114,7 +114,7 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
                 finished = task.ended or task.created
                 baseline = state.fresh or (first_reading is not None and task.source in first_reading)
                 if baseline and finished is not None and finished < backfill_horizon:
-                    entry.update(alert=None, baselined_at=iso(now))
+                    state.tasks[task.key] = settled_entry({**entry, "baselined_at": iso(now)})
                     result.baselined += 1
                     continue
                 entry.update(alert="failed", pending_since=iso(now), attempts=0)
@@ -132,6 +132,27 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
             entry.update(alert="stuck", pending_since=iso(now), attempts=0)
             result.new_stuck.append(task.key)
     return result
+
+
+def settled_outcome(state: State, task: Task, config: Config, now: datetime) -> str | None:
+    """What observe() would do with a listed task when it would change nothing, so the listing can count it
+    and let it go as its page arrives: "failure" (a failure already reported, baselined or given up),
+    "filtered", "ignored" (neither failed nor stuck, not in the state), "known" (not failed, in the state:
+    its key still counts as listed, see drop_ended_stuck). None: observe() must see it."""
+    failed = task.status.lower() in {s.lower() for s in config.alert_statuses}
+    stuck = (config.stuck_after > 0 and task.status in stuck_statuses(task.service) and task.created is not None
+             and task.created < now - timedelta(seconds=config.stuck_after))
+    entry = state.tasks.get(task.key)
+    if not failed and not stuck:
+        return "known" if entry is not None else "ignored"
+    if not passes_filters(task, config):
+        return "filtered"
+    if entry is None:
+        return None
+    if failed:
+        return "failure" if (entry.get("notified_at") or entry.get("baselined_at") or entry.get("gave_up_at")) \
+            else None
+    return "known"
 
 
 def drop_ended_stuck(state: State, seen: set[str], complete_sources: set[str]) -> list[str]:
@@ -170,8 +191,9 @@ def give_up(state: State, config: Config, now: datetime, owns: Callable[[str], b
         if owns is not None and not owns(entry_source(entry)):
             continue
         if entry.get("alert") and since is not None and since < horizon:
-            entry.update(alert=None, gave_up_at=iso(now))
             given.append(key)
+    for key in given:  # the notice lists them; the entry keeps only what stops them from coming back
+        state.tasks[key] = settled_entry({**state.tasks[key], "gave_up_at": iso(now)})
     return given
 
 
@@ -212,17 +234,19 @@ def plan_alerts(state: State, config: Config, run_id: str,
 
 
 def mark_published(state: State, keys: Iterable[str], now: datetime) -> None:
-    """SMN accepted the message: only now are its tasks marked notified."""
+    """SMN accepted the message: only now are its tasks marked notified, and their entries made compact
+    (key, times, kind: what deduplication and pruning need; the message carried the rest)."""
+    stamp = iso(now)
     for key in keys:
         entry = state.tasks.get(key)
         if entry is None:
             continue
         if entry.get("alert") == "failed":
-            entry["notified_at"] = iso(now)
-            entry.pop("entities", None)
+            entry["notified_at"] = stamp
         elif entry.get("alert") == "stuck":
-            entry["stuck_notified_at"] = iso(now)
-        entry.update(alert=None, pending_since=None, last_error=None)
+            entry["stuck_notified_at"] = stamp
+        entry["alert"] = None
+        state.tasks[key] = settled_entry(entry)
 
 
 def mark_failed(state: State, keys: Iterable[str], error: str) -> None:

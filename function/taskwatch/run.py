@@ -34,11 +34,11 @@ from .messages import Message, alert_message, notice_message
 from .publish import SmnPublisher
 from .retry import RetryPolicy
 from .sanitize import one_line, scrub
-from .sources import SPECS, Listing, TaskCenter, Violation
+from .sources import SPECS, Listing, TaskCenter, Violation, detail_wanted
 from .sources.readings import first_reading, remember_reading
 from .sources.time_units import remember_unit, remembered_unit
 from .state import StateStore, open_store
-from .state.document import State, entry_source, fold_notices
+from .state.document import State, entry_source, fold_notices, size_notice
 from .state.shards import start_from_shared
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
@@ -67,6 +67,24 @@ class SourceReport:
     offset_reading: str | None = None  # what `offset` means there, as a complete listing confirmed
     time_unit: str | None = None  # RDS: the unit of the query times the listings used (time_units.py)
     time_unit_confirmed: bool = False  # ... and whether a task inside the window confirmed it
+
+
+@dataclass
+class Settled:
+    """Listed tasks that needed no decision, counted and let go as their pages arrived (Listing.settle):
+    how many per reason, and the keys the state holds (still "listed" for drop_ended_stuck)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)
+
+    def add(self, listing: Listing) -> None:
+        for reason, count in listing.settled.items():
+            self.counts[reason] = self.counts.get(reason, 0) + count
+        self.known.update(listing.known)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
 
 @dataclass
@@ -157,8 +175,14 @@ def load_state(store: StateStore, ctx: RunContext, summary: dict[str, Any]) -> t
 
 
 def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[SourceReport], list[Violation],
-                                                           dict[str, TaskCenter]]:
-    """List every (target, service, status) concurrently, within the connection pool and the deadline."""
+                                                           dict[str, TaskCenter], Settled]:
+    """List every (target, service, status) concurrently, within the connection pool and the deadline.
+
+    Each page is taken as it arrives: tasks that need no decision on the state as read (a failure already
+    reported, a task filtered out) are counted into `Settled` and let go, so a month of 30,000 remembered
+    failures costs a count, not 30,000 Task objects. Should a retried commit decide on a state saved
+    meanwhile by another run, that run has seen these tasks; one it had not would be decided by the next
+    run, which lists it again."""
     centers: dict[str, TaskCenter] = {}
     jobs: list[tuple[TaskCenter, str, str | None]] = []
     reports: dict[str, SourceReport] = {}
@@ -186,10 +210,13 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
         reading = first_reading(state, source, service, ctx.config.taurusdb_offset_mode)
         jobs.extend((center, status, reading) for status in statuses_to_list(ctx.config, service))
 
+    def settle(task: Task) -> str | None:
+        return decide.settled_outcome(state, task, ctx.config, ctx.now)
+
     def list_one(job: tuple[TaskCenter, str, str | None]) -> tuple[str, Listing | None, Exception | None]:
         center, status, reading = job
         try:
-            return center.source, center.list_tasks(status, start, end, reading), None
+            return center.source, center.list_tasks(status, start, end, reading, settle), None
         except (SourceError, OutOfTime) as exc:
             return center.source, None, exc
         except Exception as exc:  # contained: recorded against this source, the others go on
@@ -197,6 +224,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
 
     tasks: list[Task] = []
     violations: list[Violation] = []
+    settled = Settled()
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="list") as pool:
         for source, listing, error in pool.map(list_one, jobs):
             report = reports[source]
@@ -210,8 +238,9 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
                 continue
             assert listing is not None
             tasks.extend(listing.tasks)
+            settled.add(listing)
             violations.extend(listing.violations)
-            report.tasks += len(listing.tasks)
+            report.tasks += listing.listed
             report.pages += listing.pages
             report.complete = report.complete and listing.complete
             report.anomalies.extend(listing.anomalies)
@@ -219,7 +248,8 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
                 report.offset_reading = listing.reading
             if listing.time_unit and (listing.time_unit_confirmed or not report.time_unit_confirmed):
                 report.time_unit, report.time_unit_confirmed = listing.time_unit, listing.time_unit_confirmed
-    return tasks, [reports[source] for source in by_name], violations, centers  # reported in configured order
+    # reported in configured order
+    return tasks, [reports[source] for source in by_name], violations, centers, settled
 
 
 def internal_error(exc: BaseException, ctx: RunContext) -> str:
@@ -260,11 +290,15 @@ def make_center(ctx: RunContext, target: Target, service: str) -> TaskCenter:
                       ctx.deadline, ctx.config.http_timeout, slots=ctx.slots)
 
 
-def observe_each(ctx: RunContext, state: State, tasks: list[Task],
-                 violations: list[Violation]) -> decide.Observations:
-    """decide.observe, one task at a time: a task that cannot be handled is reported, the others go on."""
+def observe_each(ctx: RunContext, state: State, tasks: list[Task], violations: list[Violation],
+                 settled: Settled | None = None) -> decide.Observations:
+    """decide.observe, one task at a time: a task that cannot be handled is reported, the others go on.
+    The tasks let go while listing count as observe() would have counted them."""
     total = decide.Observations()
     first_reading = decide.unread_sources(state, ctx.watched)  # before this run records any task
+    if settled is not None:
+        total.failures_seen = settled.counts.get("failure", 0)
+        total.filtered = settled.counts.get("filtered", 0)
     for task in tasks:
         try:
             found = decide.observe(state, (task,), ctx.config, ctx.now, first_reading)
@@ -282,9 +316,14 @@ def observe_each(ctx: RunContext, state: State, tasks: list[Task],
 
 def fetch_details(ctx: RunContext, state: State, tasks_by_key: dict[str, Task], centers: dict[str, TaskCenter],
                   details: dict[str, Task | None]) -> tuple[int, list[Violation], list[str]]:
-    """The detail call, once per new failure (not for tasks already notified or already detailed). `details`
-    keeps what earlier attempts of this run fetched (None: the call failed): applied again, never re-asked."""
+    """The detail call, once per new failure (not for tasks already notified or already detailed), and only
+    where it adds something the list item lacks (sources.detail_wanted: TaurusDB's entities, or a missing
+    reason or instance); for the others the list item is the detail. `details` keeps what earlier attempts
+    of this run fetched (None: the call failed): applied again, never re-asked."""
     needed = [key for key in decide.needs_detail(state) if key in tasks_by_key]
+    for key in [key for key in needed if not detail_wanted(SPECS[tasks_by_key[key].service], tasks_by_key[key])]:
+        decide.apply_detail(state, tasks_by_key[key])  # the list item said all the detail would
+    needed = [key for key in needed if detail_wanted(SPECS[tasks_by_key[key].service], tasks_by_key[key])]
     for key in needed:
         earlier = details.get(key)
         if earlier is not None:
@@ -354,6 +393,7 @@ def health_messages(ctx: RunContext, state: State, reports: list[SourceReport]) 
 def notice_messages(ctx: RunContext, state: State) -> list[Message]:
     titles = {"state_reset": "state was unreadable, fresh baseline taken", "baseline": "first run baseline taken",
               "given_up": "alerts given up after repeated publish failures",
+              "state_large": "state object is large",
               "folded": "earlier notices, folded into one"}
     return [notice_message("notice", titles.get(n["kind"], n["kind"]), n["text"], run_id=ctx.run_id,
                            notice_index=i) for i, n in enumerate(state.notices)]
@@ -405,7 +445,8 @@ def new_summary(ctx: RunContext, trigger: str | None) -> dict[str, Any]:
         "targets": len(ctx.config.targets), "sources": [], "tasks_seen": 0, "failures_seen": 0,
         "new_failures": 0, "new_stuck": 0, "baselined": 0, "filtered": 0, "details_fetched": 0,
         "messages_published": 0, "messages_failed": 0, "alerts_waiting": 0, "pending": 0, "given_up": 0,
-        "schema_violations": 0, "violations": [], "errors": [], "state": {"uri": ctx.config.state_uri},
+        "schema_violations": 0, "violations": [], "errors": [],
+        "state": {"uri": ctx.config.state_uri, "bytes": 0, "bytes_read": 0},
     }
 
 
@@ -429,7 +470,7 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)
 
-    tasks, reports, violations, centers = query_sources(ctx, state)
+    tasks, reports, violations, centers, settled = query_sources(ctx, state)
     tasks_by_key = {task.key: task for task in tasks}
     details: dict[str, Task | None] = {}  # detail calls made so far (None: failed), kept for a retried commit
     for attempt in range(COMMIT_ATTEMPTS):
@@ -440,18 +481,19 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
             summary.pop("skipped", None)
             time.sleep(RETRY_PAUSE)
             state, etag = load_state(store, ctx, summary)
-        loaded = None if state.fresh or ctx.from_shared else state.fingerprint()  # from shared: always saved
+        summary["state"].update(bytes=state.stored_bytes, bytes_read=state.stored_bytes)
         decided = list(violations)
         observations, given_up, waiting, pruned, messages = decide_run(ctx, state, tasks, tasks_by_key, reports,
-                                                                       decided, centers, details, summary)
-        if not commit(ctx, store, state, etag, loaded, messages, summary):
+                                                                       decided, centers, details, summary, settled)
+        if not commit(ctx, store, state, etag, messages, summary):
             break
         if ctx.deadline.time_left() <= 0:
             break  # no time for another try: the next run starts from the other run's state
     violations = decided
 
     summary.update(
-        sources=[r.__dict__ for r in reports], tasks_seen=len(tasks), failures_seen=observations.failures_seen,
+        sources=[r.__dict__ for r in reports], tasks_seen=len(tasks) + settled.total,
+        failures_seen=observations.failures_seen,
         new_failures=len(observations.new_failures), new_stuck=len(observations.new_stuck),
         baselined=observations.baselined, filtered=observations.filtered, alerts_waiting=waiting,
         pending=sum(1 for e in state.tasks.values() if e.get("alert")), given_up=len(given_up),
@@ -474,19 +516,21 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
 
 def decide_run(ctx: RunContext, state: State, tasks: list[Task], tasks_by_key: dict[str, Task],
                reports: list[SourceReport], violations: list[Violation], centers: dict[str, TaskCenter],
-               details: dict[str, Task | None], summary: dict[str, Any],
+               details: dict[str, Task | None], summary: dict[str, Any], settled: Settled | None = None,
                ) -> tuple[decide.Observations, list[str], int, int, list[Message]]:
     """Everything a run decides from what it read, on one state: what is new, details, health, notices,
     alerts, pruning. Returns (observations, given up, alert groups waiting, pruned, messages)."""
     config = ctx.config
     advance_cursor(ctx, state, [r for r in reports if r.skipped])
-    observations = observe_each(ctx, state, tasks, violations)  # every listing's tasks, as listed
-    decide.drop_ended_stuck(state, set(tasks_by_key), {r.source for r in reports if r.ok and r.complete})
+    observations = observe_each(ctx, state, tasks, violations, settled)  # every listing's tasks, as listed
+    listed = set(tasks_by_key) | (settled.known if settled is not None else set())
+    decide.drop_ended_stuck(state, listed, {r.source for r in reports if r.ok and r.complete})
     fetched, detail_violations, detail_errors = fetch_details(ctx, state, tasks_by_key, centers, details)
     summary["details_fetched"] += fetched
     violations += detail_violations
     summary["errors"] += detail_errors
 
+    size_notice(state, ctx.now)
     if observations.baselined:  # a first run, or the first reading of a source (a shard's, a new target's)
         first = "First run" if state.fresh else "First reading of a source"
         state.notices.append({"kind": "baseline", "since": iso(ctx.now),
@@ -530,8 +574,8 @@ def given_up_text(config: Config, given_up: list[str]) -> str:
             f"given up: " + ", ".join(listed) + (f" and {rest} more" if rest else ""))
 
 
-def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, loaded: str | None,
-           messages: list[Message], summary: dict[str, Any]) -> bool:
+def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, messages: list[Message],
+           summary: dict[str, Any]) -> bool:
     """Publish and save, guarded against overlapping runs (see lease.py); a steady run writes nothing.
     Returns True when it stood aside for another run (its lease, or a state saved meanwhile): the caller
     may decide again on the newer state.
@@ -545,9 +589,12 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
         return False
     lease = Lease(store, ctx.run_id)
     ctx.deadline.store_keep = ctx.deadline.lease_keep
+    tasks_parts: list[bytes] | None = None  # the tasks' text, serialized once: to compare, then to write
     try:
-        if not messages and loaded is not None and state.fingerprint() == loaded:
-            return False  # nothing changed: no write, no lease
+        if not messages:
+            tasks_parts = state.tasks_parts()  # serialized once: to compare, then to write
+            if not ctx.from_shared and state.unchanged(tasks_parts):  # from the shared object: always saved
+                return False  # nothing changed: no write, no lease
         # Every write is made under the lease, not only a publishing run's: a save-only run's PUT still in
         # flight could otherwise land after a state tool's change (made under the lease) and undo it.
         # The expiry is the clock now plus the time this invocation has left: when FunctionGraph stops it.
@@ -562,7 +609,8 @@ def commit(ctx: RunContext, store: StateStore, state: State, etag: str | None, l
             return True
         publish_all(ctx, state, messages, summary)
         ctx.deadline.store_keep = ctx.deadline.final_margin
-        data = state.to_bytes(ctx.now, ctx.run_id)
+        data = state.to_bytes(ctx.now, ctx.run_id, tasks_parts)
+        tasks_parts = None
         if state.repairs:
             summary["errors"].append(f"state repaired before saving (clamped to its schema): {state.repairs[0]}")
             ctx.log.warning("state repaired before saving: %s", "; ".join(state.repairs))

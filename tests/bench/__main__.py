@@ -1,7 +1,7 @@
 """`make bench`: run the scenarios, write build/bench/results.json and results.md, print the table, and exit 1
 when a budget is missed (2 when the bench could not set itself up).
 
-    python -m tests.bench [--quick] [--only cold,memory,scale,cpu,sizes,per_source] [--layer ZIP] [--keep]
+    python -m tests.bench [--quick] [--only cold,memory,storm,scale,cpu,sizes,per_source] [--layer ZIP] [--keep]
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import cold_start, common, cpu, layer_size, memory, per_source, report, scale
+from . import cold_start, common, cpu, layer_size, memory, per_source, report, scale, storm
 from .common import Outcome
 from .prepared import prepare
 
-SCENARIOS = ("sizes", "cpu", "cold", "memory", "scale", "per_source")
+SCENARIOS = ("sizes", "cpu", "cold", "memory", "storm", "scale", "per_source")
 
 
 def _load() -> str:
@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             outcomes += _guarded("cold_start", "Cold start", lambda: cold_start.measure(prep, cold_repeats))
         if "memory" in only:
             outcomes += _guarded("memory", "Memory", lambda: memory.measure(prep, memory_repeats))
+        if "storm" in only:
+            outcomes += _guarded("storm", "A month of failures", lambda: storm.measure(prep))
         if "scale" in only:
             outcomes += _guarded("scale", "Scale and steady state",
                                  lambda: scale.measure(prep, scale_repeats, (8, 32, 64), steady_runs))

@@ -8,9 +8,10 @@ only; this script then puts the unpacked function code and the unpacked layer in
 else. Only the standard library is used here before the handler is imported.
 
 SPEC (JSON): {"code": dir, "layer": dir, "eager": bool, "warm": bool, "auto": bool, "budget_ms": number,
-              "cpu": pages file or null, "phases": bool}
+              "cpu": pages file or null, "floor": requests file or null, "phases": bool}
   eager: import the four SDK packages whole before `index` (the naive baseline);
   cpu:   run the CPU scenario's pass (cpu_pass.py) on the pages in that file, print its result and exit;
+  floor: make the requests in that file with the bare SDK clients (sdk_floor.py), print the CPU they took;
   phases: record when the run's steps (load_state, query_sources, fetch_details, commit, ...) start and end;
   warm:  import everything the handler imports lazily (SDK clients, schemas) before any timed invocation;
   auto:  run one invocation at once and exit (cold start); otherwise read commands from stdin, one per line:
@@ -170,6 +171,18 @@ def cpu_mode(pages_file: str) -> dict:
     return module.run(data, datetime.fromisoformat(spec["now"]), int(spec["repeats"]))
 
 
+def floor_mode(floor_file: str) -> dict:
+    """The SDK floor scenario's pass (sdk_floor.py, loaded by its path) on the requests the bench wrote."""
+    import importlib.util
+
+    location = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sdk_floor.py")
+    loader = importlib.util.spec_from_file_location("bench_sdk_floor", location)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    with open(floor_file) as handle:
+        return module.run(json.load(handle))
+
+
 def main() -> None:
     with open(sys.argv[1]) as handle:
         spec = json.load(handle)
@@ -180,6 +193,10 @@ def main() -> None:
     sys.stdout = sys.stderr  # the function logs to stdout: keep the protocol channel clean
     if spec.get("cpu"):
         proto.write(json.dumps(cpu_mode(spec["cpu"])) + "\n")
+        proto.flush()
+        return
+    if spec.get("floor"):
+        proto.write(json.dumps(floor_mode(spec["floor"])) + "\n")
         proto.flush()
         return
     import_start = time.perf_counter()

@@ -234,11 +234,12 @@ class Child:
 
     def __init__(self, layer: Layer, code: Path, layer_dir: Path, env: dict[str, str], workdir: Path, *,
                  eager: bool = False, warm: bool = False, auto: bool = False, budget_ms: float = 120_000,
-                 cpu: str | None = None, phases: bool = False, timeout: float = 180.0) -> None:
+                 cpu: str | None = None, phases: bool = False, timeout: float = 180.0,
+                 floor: str | None = None) -> None:
         self.timeout = timeout
         workdir.mkdir(parents=True, exist_ok=True)
         spec = {"code": str(code), "layer": str(layer_dir), "eager": eager, "warm": warm, "auto": auto,
-                "budget_ms": budget_ms, "cpu": cpu, "phases": phases}
+                "budget_ms": budget_ms, "cpu": cpu, "phases": phases, "floor": floor}
         self.spec_path = workdir / f"spec-{os.getpid()}-{id(self)}.json"
         self.spec_path.write_text(json.dumps(spec))
         self.stderr_path = workdir / f"child-{id(self)}.log"

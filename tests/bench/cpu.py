@@ -8,7 +8,10 @@ and serialised to bytes. One pass (cpu_pass.py) takes every page of all three se
   normalise  TaskCenter.absorb (validation included, as in a run) on a center pointed at an unused loopback
              URL (no request is made: the pages are handed to it);
   decide     taskwatch.decide.observe on a fresh State.
-The budget is asserted in the bench process (function/ on sys.path), median of repeats; the same pass is also
+Times are the thread's CPU time. The budget is the pass's CPU time against a reference workload on the same
+records (parse, and one small dict per record: reference() in cpu_pass.py), interleaved with the passes: a
+busy machine slows both alike, so the ratio holds where tasks per second (shown) does not. It is asserted
+in the bench process (function/ on sys.path), median of repeats; the same pass is also
 run in a fresh interpreter of the layer's runtime with only the layer and the code on sys.path, and reported.
 """
 
@@ -24,7 +27,8 @@ from . import common, cpu_pass
 from .common import Check, Outcome
 
 PER_SERVICE = 10_000
-BUDGET = 20_000  # tasks/s
+BUDGET = 20_000  # tasks/s: information only (it swings with the machine's load)
+RATIO_BUDGET = 22.0  # the pass's CPU time / the reference work's, same records, same run (measured 15.9)
 SERVICES = cpu_pass.SERVICES
 ITEMS_KEY = {"taurusdb": "jobs", "gaussdb": "tasks", "dds": "jobs"}
 
@@ -101,7 +105,13 @@ def measure(repeats: int, prep: object | None = None) -> Outcome:
     if result["tasks"] != total or result["violations"]:
         out.notes.append(f"expected {total} tasks and no violations, got {result['tasks']} and "
                          f"{result['violations']}")
-    out.checks.append(Check("cpu: tasks per second (bench process)", round(rate), BUDGET, ">=", "tasks/s"))
+    out.rows.append(("pass CPU time / reference work (json.loads and one dict per record), interleaved",
+                     f"{result['ratio']:.2f}x ({result['median_s'] * 1000:.0f} ms / "
+                     f"{result['reference_s'] * 1000:.0f} ms)"))
+    if rate < BUDGET:
+        out.notes.append(f"{rate:,.0f} tasks per CPU second, below {BUDGET:,} (information: load-dependent)")
+    out.checks.append(Check("cpu: pass / reference work (CPU time, same records, same run)",
+                            round(result["ratio"], 2), RATIO_BUDGET, "<=", "x"))
     out.checks.append(Check("cpu: every task taken, no violation",
                             int(result["tasks"] != total) + result["violations"], 0, "<="))
     return out

@@ -8,7 +8,9 @@ peak RSS into the new program's ru_maxrss, so a child spawned from the bench (hu
 would report the bench's memory. TASKWATCH_BACKFILL=30d so every failure is alerted:
 the run lists, fetches every failure's detail, publishes and writes the state (the most it does). The task
 centers filter by status, so only the failed and running tasks cross the wire; the rest of the 10,000 are in
-the window but not listed. Budget: <= 128 MB (template.yaml's MemorySize).
+the window but not listed. Budget: the peak less the SDK modules' import cost (storm.sdk_import_mb, measured
+in this run) <= 64 MB: half the function's 128 MB. The raw peak is shown beside it; the SDK's share shrinks
+as its models are loaded on demand.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import tempfile
 from . import common
 from .common import Check, Child, Outcome
 from .prepared import Prepared
+from .storm import sdk_import_mb
 
 TASKS = 10_000
-BUDGET_MB = 128.0
+BUDGET_MB = 64.0
 SERVICES = ("taurusdb", "gaussdb", "dds")
 
 
@@ -33,6 +36,7 @@ def measure(prep: Prepared, repeats: int) -> Outcome:
         for n, (service, count) in enumerate(zip(SERVICES, shares, strict=True)):
             emu.generate(service, count, failure_rate=0.01, seed=100 + n)
         failed = sum(1 for s in SERVICES for t in emu.tasks(s) if t["status"] == "Failed")
+        handler_mb, with_sdk_mb, sdk_mb = sdk_import_mb(prep, common.function_env(emu, "file:///nonexistent"))
         for _ in range(repeats):
             state_dir = tempfile.mkdtemp(dir=prep.work, prefix="memory-state-")
             env = common.function_env(emu, f"file://{state_dir}/state.json", TASKWATCH_BACKFILL="30d",
@@ -51,10 +55,12 @@ def measure(prep: Prepared, repeats: int) -> Outcome:
             common.log(f"memory: peak {runs[-1]['maxrss_mb']:.1f} MB")
     peak = statistics.median(r["maxrss_mb"] for r in runs)
     first = runs[0]
-    out.data.update(tasks=TASKS, failed=failed, runs=runs, peak_mb=peak)
+    out.data.update(tasks=TASKS, failed=failed, runs=runs, peak_mb=peak, sdk_import_mb=sdk_mb,
+                    handler_import_mb=handler_mb, with_sdk_mb=with_sdk_mb)
     out.rows += [
-        (f"peak RSS (ru_maxrss, median of {repeats})", f"{peak:.1f} MB (VmHWM "
-                                                       f"{statistics.median(r['hwm_mb'] for r in runs):.1f} MB)"),
+        (f"peak RSS (ru_maxrss, median of {repeats}) / less the SDK import ({sdk_mb:.1f} MB: {handler_mb:.1f} MB "
+         f"after the handler, {with_sdk_mb:.1f} MB after the SDK modules too)",
+         f"{peak:.1f} MB / {peak - sdk_mb:.1f} MB (VmHWM {statistics.median(r['hwm_mb'] for r in runs):.1f} MB)"),
         ("RSS after importing the handler / at return",
          f"{statistics.median(r['after_import_mb'] for r in runs):.1f} MB / "
          f"{statistics.median(r['rss_end_mb'] for r in runs):.1f} MB"),
@@ -64,6 +70,7 @@ def measure(prep: Prepared, repeats: int) -> Outcome:
     bad = [r for r in runs if r["outcome"] != "ok" or r["new_failures"] != failed]
     if bad:
         out.notes.append(f"{len(bad)} run(s) not ok: {bad[0]['outcome']}, {bad[0]['new_failures']} of {failed}")
-    out.checks.append(Check("memory: peak RSS", round(peak, 1), BUDGET_MB, "<=", "MB"))
+    out.checks.append(Check("memory: peak RSS less the SDK import", round(peak - sdk_mb, 1), BUDGET_MB, "<=", "MB",
+                            f"raw {peak:.1f} MB"))
     out.checks.append(Check("memory: runs ok, every failure alerted", len(bad), 0, "<="))
     return out

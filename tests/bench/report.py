@@ -18,7 +18,7 @@ How to read this:
   Ideal (a) is the chain of requests that must follow one another: every OBS request (state GET, lease GET,
   PUT, GET, state GET, state PUT, lease GET, PUT), the list depth (first page, then further pages), one
   detail, one publish, times the latency, plus the lease's settle wait (3 x latency, 50 ms to 1 s).
-  Ideal (b), which the budget uses, bounds that by concurrency: the OBS requests, ceil(lists / C),
+  Ideal (b) (information, not a budget) bounds that by concurrency: the OBS requests, ceil(lists / C),
   ceil(details / C) and ceil(publishes / 4) rounds (C = TASKWATCH_CONCURRENCY; 4 = PUBLISH_WORKERS) times
   the latency, plus the settle wait, and never less than (a). The per-client cap of 10 in flight does not
   bind (about 20 failures per source). (a) is far below any achievable wall: it assumes unlimited

@@ -46,10 +46,10 @@ def test_a_time_beyond_datetime_range_is_a_violation_and_the_run_goes_on(emulato
 def test_an_unexpected_error_in_one_source_is_that_source_s_error(emulator, env, monkeypatch) -> None:
     real = TaskCenter.list_tasks
 
-    def breaks_for_dds(self: TaskCenter, status: str, start: Any, end: Any, reading: Any = None) -> Any:
+    def breaks_for_dds(self: TaskCenter, status: str, start: Any, end: Any, *more: Any) -> Any:
         if self.spec.service == "dds":
             raise RuntimeError("unforeseen")
-        return real(self, status, start, end, reading)
+        return real(self, status, start, end, *more)
 
     monkeypatch.setattr(TaskCenter, "list_tasks", breaks_for_dds)
     other = add_failure(emulator, service="gaussdb", age=timedelta(minutes=5))

@@ -44,7 +44,7 @@ def test_unreadable_state_is_kept_aside_reported_once_and_rebaselined(emulator, 
 
 def test_state_that_fails_its_schema_or_checksum_is_treated_as_unreadable(emulator, env) -> None:
     invoke()
-    tampered = emulator.obs_objects[(BUCKET, STATE_KEY)].replace(b'"alert":null', b'"alert":"failed"', 1)
+    tampered = emulator.obs_objects[(BUCKET, STATE_KEY)].replace(b'"name":""', b'"name":"x"', 1)
     emulator.obs_put_object(BUCKET, STATE_KEY, tampered)
     summary = invoke()
     assert any("checksum" in e for e in summary["errors"])

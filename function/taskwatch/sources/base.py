@@ -10,7 +10,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +53,7 @@ class ServiceSpec:
     # The unit of the query times is contested (RDS): list_request takes unit= and the answers decide
     # (time_units.py).
     infer_time_unit: bool = False
+    detail_adds: tuple[str, ...] = ()  # Task fields only the detail call gives (see detail_wanted)
 
     def __post_init__(self) -> None:
         if self.offset_reading not in READINGS:
@@ -76,7 +77,11 @@ class Violation:
 
 @dataclass
 class Listing:
-    """What one list query returned, and whether it is known to be complete."""
+    """What one list query returned, and whether it is known to be complete.
+
+    Pages are taken as they arrive and let go: each item becomes a Task, and a Task the run has nothing to
+    do with (`settle` says why: a failure already reported, say) is only counted, in `settled`, with its key
+    kept in `known` when the state holds it. Only the tasks the decisions need stay in `tasks`."""
 
     tasks: list[Task] = field(default_factory=list)
     pages: int = 0
@@ -86,6 +91,14 @@ class Listing:
     reading: str | None = None  # the reading of `offset` the answers confirmed (None: one page, no test)
     time_unit: str | None = None  # the query-time unit the listing was read in (infer_time_unit only)
     time_unit_confirmed: bool = False  # a task inside the window came back: the unit is the server's
+    settle: Callable[[Task], str | None] | None = None  # a task -> why it needs no decision (None: it does)
+    settled: dict[str, int] = field(default_factory=dict)  # tasks counted and let go, by reason
+    known: list[str] = field(default_factory=list)  # keys of tasks let go that the state holds
+
+    @property
+    def listed(self) -> int:
+        """Distinct tasks listed: kept and let go."""
+        return len(self.tasks) + sum(self.settled.values())
 
 
 class TaskCenter:
@@ -115,7 +128,8 @@ class TaskCenter:
         return call_with_retry(once, self.policy, self.deadline, f"{self.source} {call}")
 
     # -- list ------------------------------------------------------------------------------------------
-    def list_tasks(self, status: str, start: datetime, end: datetime, reading: str | None = None) -> Listing:
+    def list_tasks(self, status: str, start: datetime, end: datetime, reading: str | None = None,
+                   settle: Callable[[Task], str | None] | None = None) -> Listing:
         """Every task with `status` created in [start, end], following every page (see pager.py).
 
         `reading` is what `offset` is believed to mean (item or page); the answers confirm or correct it and
@@ -124,11 +138,12 @@ class TaskCenter:
         run reads it all again.
         """
         if self.spec.infer_time_unit:
+            # every task kept (no settle): the unit checks read the listed tasks' creation times
             return list_inferring_unit(self, status, start, end, reading, self.time_unit)
-        return self.read_listing(status, start, end, reading)
+        return self.read_listing(status, start, end, reading, settle=settle)
 
     def read_listing(self, status: str, start: datetime | None, end: datetime | None, reading: str | None = None,
-                     unit: str | None = None) -> Listing:
+                     unit: str | None = None, settle: Callable[[Task], str | None] | None = None) -> Listing:
         """One listing under one reading of `offset` (and, with `unit`, one unit of the query times); start and
         end None: no time filter (RDS running tasks, time_units.list_running)."""
         size = self.spec.page_size
@@ -137,7 +152,7 @@ class TaskCenter:
         def request(offset: int) -> Any:
             return self.spec.list_request(status, start, end, offset, size, **units)
 
-        return Pager(self, request, reading or self.spec.offset_reading, Listing()).read()
+        return Pager(self, request, reading or self.spec.offset_reading, Listing(settle=settle)).read()
 
     def fetch_list(self, request: Any) -> Any:
         return self._fetch("list", self.spec.list_operation, request)
@@ -154,7 +169,13 @@ class TaskCenter:
                 continue
             seen.add(task.id)
             fresh += 1
-            listing.tasks.append(task)
+            verdict = listing.settle(task) if listing.settle is not None and not task.schema_errors else None
+            if verdict is None:
+                listing.tasks.append(task)
+                continue
+            listing.settled[verdict] = listing.settled.get(verdict, 0) + 1
+            if verdict == "known":
+                listing.known.append(task.key)
         return len(items), fresh
 
     def peek_ids(self, document: Any, listing: Listing) -> list[str]:
@@ -228,7 +249,7 @@ class TaskCenter:
         if not isinstance(job, dict):
             raise SourceError(f"{self.source} detail: response has no job object", kind="schema")
         fields = _lenient(self.spec.detail_fields, job, errors)
-        merged = Task(**{**task.__dict__})
+        merged = replace(task)
         for name in ("fail_reason", "entities", "instance_id", "instance_name", "progress"):
             value = fields.get(name)
             if value not in (None, "", {}):
@@ -239,6 +260,21 @@ class TaskCenter:
         merged.schema_errors = list(task.schema_errors) + errors
         merged.detailed = True
         return merged, violations
+
+
+def detail_wanted(spec: ServiceSpec, task: Task) -> bool:
+    """Whether the detail call adds something to what the list item said. Each message carries the
+    instance, the task ID and the reason; the list items of all three services already hold them (the SDK
+    models: TaurusDB TaskDetailInfo, openGauss TaskDetailResult, DDS JobInfo all have fail_reason and the
+    instance), so the detail call is made only where it gives more:
+
+    | service  | the detail adds                 | detail call for a new failure              |
+    | -------- | ------------------------------- | ------------------------------------------ |
+    | TaurusDB | `entities` (GetJobEntitiesInfo) | always                                     |
+    | GaussDB  | nothing the list item lacks     | only when the item has no fail_reason or   |
+    | DDS      | nothing the list item lacks     | instance ID (null or missing in the item)  |
+    """
+    return bool(spec.detail_adds) or not task.fail_reason or not task.instance_id
 
 
 def field_map(**paths: str) -> Callable[[dict[str, Any]], dict[str, Any]]:

@@ -31,8 +31,10 @@ Page numbers from 0 are not considered: no source describes them.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ PAGE = "page"  # offset is a page number, from 1
 READINGS = (ITEM, PAGE)
 MAX_PAGES = 400  # a month of tasks at 50-100 per page; more means the listing is not converging
 PAGE_WORKERS = 4  # pages of one listing fetched together once total_count is known
+PAGE_AHEAD = 2 * PAGE_WORKERS  # answers fetched ahead of the page being taken (each is let go once taken)
 
 
 def request_offset(reading: str, index: int, size: int) -> int:
@@ -175,20 +178,31 @@ class Pager:
         return self.take(offset, document)
 
     def read_ahead(self, index: int) -> tuple[int, bool]:
-        """total_count is known: the pages it implies are fetched a few at a time, taken in order.
+        """total_count is known: the pages it implies are fetched a few at a time, taken in order, and let go
+        once taken: at most PAGE_AHEAD answers wait to be taken, however many pages the listing has.
         Returns the next page index and whether to read on."""
         assert self.last_total is not None
         planned = min(pages_for(self.reading, self.last_total, self.size), MAX_PAGES)
-        offsets = [request_offset(self.reading, i, self.size) for i in range(index, planned)]
-        if not offsets:
-            return index, True
+        offsets = iter([request_offset(self.reading, i, self.size) for i in range(index, planned)])
         go_on = True
-        with ThreadPoolExecutor(max_workers=min(PAGE_WORKERS, len(offsets)), thread_name_prefix="page") as pool:
-            for offset, document in zip(offsets, pool.map(self.fetch, offsets), strict=True):
-                index += 1
-                go_on = self.more(self.take(offset, document))
-                if not go_on:
-                    break
+        with ThreadPoolExecutor(max_workers=PAGE_WORKERS, thread_name_prefix="page") as pool:
+            waiting: deque[tuple[int, Future[Any]]] = deque(
+                (offset, pool.submit(self.fetch, offset)) for offset in islice(offsets, PAGE_AHEAD))
+            try:
+                while waiting:
+                    offset, future = waiting.popleft()
+                    page = self.take(offset, future.result())
+                    del future
+                    index += 1
+                    go_on = self.more(page)
+                    if not go_on:
+                        break
+                    following = next(offsets, None)
+                    if following is not None:
+                        waiting.append((following, pool.submit(self.fetch, following)))
+            finally:
+                for _offset, left in waiting:
+                    left.cancel()
         return index, go_on
 
     def check_count(self) -> None:

@@ -57,4 +57,5 @@ SPEC = ServiceSpec(
                           fail_reason="fail_reason"),
     detail_fields=job_detail_fields("process"),
     offset_reading="page",
+    detail_adds=("entities",),  # show_gauss_my_sql_job_info's job.entities: the list item has no such field
 )
