@@ -1,4 +1,5 @@
-"""RDS (MySQL, PostgreSQL, SQL Server) end to end on the emulator: listed, detailed, published once.
+"""RDS (MySQL, PostgreSQL, SQL Server) end to end on the emulator: listed, detailed where the list item lacks
+something, published once.
 
 RDS is opt-in (not in the default services), so these runs name it: TASKWATCH_SERVICES=rds.
 """
@@ -24,7 +25,7 @@ def _rds_failure(emu, minutes: int = 20, **fields) -> str:
     return emu.add_task("rds", **values)
 
 
-def test_an_rds_failure_is_listed_detailed_and_published_once(emulator, env, monkeypatch) -> None:
+def test_an_rds_failure_is_listed_and_published_once(emulator, env, monkeypatch) -> None:
     monkeypatch.setenv("TASKWATCH_SERVICES", "rds")
     task_id = _rds_failure(emulator)
     key = f"rds:{PROJECT}:{task_id}"
@@ -39,7 +40,8 @@ def test_an_rds_failure_is_listed_detailed_and_published_once(emulator, env, mon
     assert "console.huaweicloud.com/rds/?region=xx-test-1#/rds/taskCenter" in message["structure"]["email"]
     assert {"name": "service", "type": "STRING", "value": "rds"} in message["attributes"]
     counts = emulator.request_counts()
-    assert counts["rds.detail"] == 1 and counts["smn.publish"] == 1
+    # the list item carries the reason and the instance: the detail call would add nothing (detail_wanted)
+    assert counts.get("rds.detail", 0) == 0 and counts["smn.publish"] == 1
     lists = [r for r in emulator.requests if r["call"] == "rds.list"]
     assert lists and all(r["query"]["limit"] == "50" for r in lists)
     # UNIX milliseconds, both bounds (the API reference's example: start_time=1747919701390); the Running
@@ -55,6 +57,16 @@ def test_an_rds_failure_is_listed_detailed_and_published_once(emulator, env, mon
     assert second["outcome"] == "ok" and second["messages_published"] == 0
     assert emulator.request_counts()["rds.detail"] == 0
     assert not _unfiltered(emulator.requests)  # the unit was confirmed: no probe any more
+
+
+def test_an_rds_failure_without_a_reason_is_detailed(emulator, env, monkeypatch) -> None:
+    """The detail call is made where it adds something the list item lacks: here the reason."""
+    monkeypatch.setenv("TASKWATCH_SERVICES", "rds")
+    _rds_failure(emulator, fail_reason=None)
+    first = invoke()
+    assert first["outcome"] == "ok", first
+    assert emulator.request_counts()["rds.detail"] == 1 and first["details_fetched"] == 1
+    assert len(published(emulator)) == 1
 
 
 def test_rds_is_not_watched_unless_named(emulator, env) -> None:
