@@ -158,8 +158,12 @@ def test_every_sdk_operation_runs_through_the_loader_on_the_layer(runtime, build
                        buckets=[BUCKET], iam=True, domain_name=CENTRAL_DOMAIN) as emu:
         # every service (RDS is opt-in), and a member account read through its agency: IAM's exchange too
         emu.add_account(MEMBER_DOMAIN, [MEMBER_PROJECT], {MEMBER_AGENCY: CENTRAL_DOMAIN})
-        for service in SPECS:  # a new failure everywhere: every service's detail call happens
+        for service in SPECS:  # new failures everywhere, one without a reason: every service's detail call
             emu.generate(service, 2, failure_rate=1.0, span=timedelta(minutes=3), seed=7)
+            created = emu.now() - timedelta(minutes=2)
+            emu.add_task(service, name="NoReasonGiven", status="Failed", created=created,
+                         ended=created + timedelta(minutes=1), instance_id="loader-inst", instance_name="loader-db",
+                         fail_reason=None)
         targets = [{"region": REGION, "project_id": PROJECT, "services": sorted(SPECS)},
                    {"region": REGION, "project_id": MEMBER_PROJECT, "services": ["dds"],
                     "agency": {"domain": MEMBER_DOMAIN, "name": MEMBER_AGENCY}}]
