@@ -121,3 +121,22 @@ def run_deploy(emu: CloudEmulator, command: str, template: Path, capsys: pytest.
     status = load_tool("deploy").main([command, "--template", str(template), *flags], environ=deploy_env(emu, **env))
     captured = capsys.readouterr()
     return status, captured.out + captured.err
+
+
+# Child runners' common part: a FunctionGraph-like context (no agency: CLOUD_SDK_* from the environment) and
+# one timer invocation of the handler, leaving its result in `summary` (needs `time` imported).
+TIMER_INVOCATION = r"""
+class Context:  # the FunctionGraph context: no agency here, so CLOUD_SDK_* from the environment
+    def __init__(self): self.started = time.monotonic()
+    def getSecurityAccessKey(self): return None
+    def getSecuritySecretKey(self): return None
+    def getSecurityToken(self): return None
+    def getUserData(self, key, default=None): return default
+    def getRequestID(self): return "child-test"
+    def getRemainingTimeInMilliSeconds(self): return 60000 - (time.monotonic() - self.started) * 1000
+
+import index
+event = {"version": "v1.0", "time": "2026-11-23T08:00:00+08:00", "trigger_type": "TIMER",
+         "trigger_name": "every-5-minutes", "user_event": "{}"}
+summary = index.handler(event, Context())
+"""

@@ -17,7 +17,7 @@ import pytest
 from tests.emulator import CloudEmulator
 from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC
 
-from .conftest import interpreter_or_skip
+from .conftest import TIMER_INVOCATION, interpreter_or_skip
 from .conftest import runtimes as rt
 
 RUNNER = r"""
@@ -26,19 +26,7 @@ code, layer = sys.argv[1], sys.argv[2]
 sys.path[:0] = [code, layer]
 assert not any("site-packages" in p or "dist-packages" in p for p in sys.path), sys.path
 
-class Context:  # the FunctionGraph context: no agency here, so CLOUD_SDK_* from the environment
-    def __init__(self): self.started = time.monotonic()
-    def getSecurityAccessKey(self): return None
-    def getSecuritySecretKey(self): return None
-    def getSecurityToken(self): return None
-    def getUserData(self, key, default=None): return default
-    def getRequestID(self): return "layer-test"
-    def getRemainingTimeInMilliSeconds(self): return 60000 - (time.monotonic() - self.started) * 1000
-
-import index
-event = {"version": "v1.0", "time": "2026-11-23T08:00:00+08:00", "trigger_type": "TIMER",
-         "trigger_name": "every-5-minutes", "user_event": "{}"}
-summary = index.handler(event, Context())
+""" + TIMER_INVOCATION + r"""
 names = ("yaml", "jsonschema", "rpds", "requests", "huaweicloudsdkcore", "huaweicloudsdksmn", "pymongo")
 for name in names:
     __import__(name)

@@ -36,7 +36,7 @@ from tests.fixtures import (
     TOPIC,
 )
 
-from .conftest import interpreter_or_skip
+from .conftest import TIMER_INVOCATION, interpreter_or_skip
 from .conftest import runtimes as rt
 
 RUNNER = r"""
@@ -54,19 +54,7 @@ def recording_invoke(client, operation, request, path_prefix=""):
     return response
 taskwatch.sdk.invoke = recording_invoke  # before the modules that import it by name are loaded
 
-class Context:  # the FunctionGraph context: no agency here, so CLOUD_SDK_* from the environment
-    def __init__(self): self.started = time.monotonic()
-    def getSecurityAccessKey(self): return None
-    def getSecuritySecretKey(self): return None
-    def getSecurityToken(self): return None
-    def getUserData(self, key, default=None): return default
-    def getRequestID(self): return "loader-test"
-    def getRemainingTimeInMilliSeconds(self): return 60000 - (time.monotonic() - self.started) * 1000
-
-import index
-event = {"version": "v1.0", "time": "2026-11-23T08:00:00+08:00", "trigger_type": "TIMER",
-         "trigger_name": "every-5-minutes", "user_event": "{}"}
-summary = index.handler(event, Context())
+""" + TIMER_INVOCATION + r"""
 
 from taskwatch import sdk_loader
 from taskwatch.sources import SPECS
