@@ -147,12 +147,16 @@ def test_environment_credentials_never_leave_a_run(monkeypatch, capfd) -> None:
 def test_runs_with_errors_everywhere_leak_nothing(cloud: Cloud, capfd) -> None:
     """Server errors, throttling, resets and bad bodies put SDK and transport error texts in logs and summary."""
     faults = cloud.emu.faults
+    created = cloud.emu.now() - timedelta(hours=1)  # no reason in its listing: its detail is asked for
+    cloud.emu.add_task("dds", name="Resize", status="Failed", created=created, instance_id="i-2",
+                       instance_name="db-2", fail_reason=None)
     faults.add(Fault(call="taurusdb.list", kind="500"))
     faults.add(Fault(call="gaussdb.list", kind="reset"))
-    faults.add(Fault(call="dds.detail", kind="html200"))
+    detail = faults.add(Fault(call="dds.detail", kind="html200"))
     faults.add(Fault(call="smn.publish", kind="429", times=4))
     faults.add(Fault(call="smn.publish", kind="malformed_json", times=1))
     summary, output = _run(agency())
+    assert detail.fired, "the detail was never asked for: its HTML page was not scanned"
     assert summary["outcome"] == "degraded" and summary["errors"], summary
     assert_nothing_leaked(cloud, capfd, summary, output)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import timedelta
 
 from taskwatch.retry import RetryPolicy
 
@@ -58,10 +59,14 @@ def test_heartbeat_once_a_day(env, monkeypatch) -> None:
 
 def test_throttling_is_retried_with_backoff_and_the_run_succeeds(emulator, env) -> None:
     emulator.faults.add(Fault(call="taurusdb.list", kind="429", times=2))
-    emulator.faults.add(Fault(call="dds.detail", kind="503", times=1))
+    created = emulator.now() - timedelta(minutes=30)  # no reason in its listing: its detail is asked for
+    emulator.add_task("dds", name="Resize", status="Failed", created=created, instance_id="i-2",
+                      instance_name="db-2", fail_reason=None)
+    unavailable = emulator.faults.add(Fault(call="dds.detail", kind="503", times=1))
     summary = invoke()
     assert summary["outcome"] == "ok", summary
-    assert len(alerted_keys(emulator)) == 2
+    assert unavailable.fired == 1 and emulator.request_counts()["dds.detail"] == 2  # the 503, then the retry
+    assert len(alerted_keys(emulator)) == 3
 
 
 def test_client_errors_are_not_retried(emulator, env) -> None:

@@ -23,6 +23,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from huaweicloudsdkcore.exceptions import exceptions as sdk
+from taskwatch.run import PUBLISH_STALLED
 
 from tests.conftest import STATE_KEY, emulator_with
 from tests.emulator import CloudEmulator, Fault
@@ -115,15 +116,27 @@ def cloud(env, monkeypatch) -> Iterator[CloudEmulator]:
 def test_secrets_planted_in_every_answer_reach_no_output(cloud: CloudEmulator, capfd) -> None:
     runs = Runs(cloud)
     faults = cloud.faults
-    # Run 1: the list calls fail with different error bodies, the detail answers 200 with a text page,
-    # the first publish is refused with an HTML page echoing its headers.
+    # Run 1: the list calls fail with different error bodies, the detail answers 200 with a text page (a
+    # failure with no reason in its listing is there so that the detail is asked for), the first publish is
+    # refused with an HTML page echoing its headers.
+    created = cloud.now() - timedelta(hours=2)
+    cloud.add_task("dds", name="Resize", status="Failed", created=created, ended=created + timedelta(minutes=1),
+                   instance_id="i-reasonless", instance_name="db-reasonless", fail_reason=None)
     faults.add(armed("taurusdb.list", error_page(400, "error_msg")))
     faults.add(armed("gaussdb.list", error_page(500, "nested")))
-    faults.add(armed("dds.detail", Fault(call="", kind="answer", status=200, body=text_200,
-                                         headers=(("Content-Type", "text/plain"),))))
+    detail_page = faults.add(armed("dds.detail", Fault(call="", kind="answer", status=200, body=text_200,
+                                                       headers=(("Content-Type", "text/plain"),))))
     faults.add(armed("smn.publish", error_page(502, "html"), times=1))
     first = runs.run()
-    assert first["outcome"] == "degraded", first
+    assert detail_page.fired >= 1, "the detail was never asked for: its text page was not scanned"
+    # Publishes go out in parallel, so the refusal falls on the blind alert or on a task alert. A task alert
+    # refused once is stalled here (TASKWATCH_BLIND_AFTER=1), which fails the invocation; a refused blind
+    # alert leaves the run degraded.
+    refused = [e for e in first["errors"] if e.startswith("publish ")]
+    assert len(refused) == 1 and "HTTP 502" in refused[0], first["errors"]
+    stalled = any(e.startswith(PUBLISH_STALLED) for e in first["errors"])
+    assert stalled == refused[0].startswith("publish alert"), first["errors"]
+    assert first["outcome"] == ("failed" if stalled else "degraded"), first
     # Run 2: other shapes (a list-valued error_code, an HTML page); the detail answers now, so the alert
     # carries the planted fail_reason and entities. SMN accepts everything here: publishes go out in
     # parallel, and a refusal could fall on the blind alert this run raises (see run 4).
