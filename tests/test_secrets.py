@@ -153,10 +153,11 @@ def test_runs_with_errors_everywhere_leak_nothing(cloud: Cloud, capfd) -> None:
     faults.add(Fault(call="taurusdb.list", kind="500"))
     faults.add(Fault(call="gaussdb.list", kind="reset"))
     detail = faults.add(Fault(call="dds.detail", kind="html200"))
-    faults.add(Fault(call="smn.publish", kind="429", times=4))
-    faults.add(Fault(call="smn.publish", kind="malformed_json", times=1))
+    throttled = faults.add(Fault(call="smn.publish", kind="429", times=3))  # 3 retries, then the 4th try:
+    malformed = faults.add(Fault(call="smn.publish", kind="malformed_json", times=1))
     summary, output = _run(agency())
     assert detail.fired, "the detail was never asked for: its HTML page was not scanned"
+    assert throttled.fired == 3 and malformed.fired == 1, "SMN's throttling and malformed answer were not both met"
     assert summary["outcome"] == "degraded" and summary["errors"], summary
     assert_nothing_leaked(cloud, capfd, summary, output)
 
@@ -180,11 +181,13 @@ def test_rejected_credentials_leak_nothing(monkeypatch, capfd, wrong) -> None:
         emu.stop()
 
 
-def test_401_from_every_task_center_and_smn_leaks_nothing(cloud: Cloud, capfd) -> None:
+def test_401_from_every_task_center_and_smn_leaks_nothing(cloud: Cloud, capfd, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_BLIND_AFTER", "1")  # so the run has a blind alert to send, and SMN refuses it
     cloud.emu.faults.add(Fault(call="*.list", kind="401"))
-    cloud.emu.faults.add(Fault(call="smn.publish", kind="401"))
+    refused = cloud.emu.faults.add(Fault(call="smn.publish", kind="401"))
     summary, output = _run(agency())
     assert summary["outcome"] == "degraded" and any("401" in e for e in summary["errors"]), summary
+    assert refused.fired, "nothing was published: SMN's 401 text was not scanned"
     assert_nothing_leaked(cloud, capfd, summary, output)
 
 
