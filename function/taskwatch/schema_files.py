@@ -12,18 +12,37 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+import threading
+from collections.abc import Callable
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 SUFFIX = ".schema.json"
 CHECKED_FILE = SCHEMA_DIR / "checked.json"  # written by the package build, absent in the source tree
+Built = TypeVar("Built")
 
 
-@cache
+def built_once(build: Callable[..., Built]) -> Callable[..., Built]:
+    """functools.cache that builds each value once even when threads ask at the same moment (the sources'
+    threads reach their first page together): a bare cache lets each of them build it, the whole cost again."""
+    cached = cache(build)
+    lock = threading.RLock()
+
+    @wraps(build)
+    def once(*args: Any) -> Built:
+        with lock:
+            return cached(*args)
+
+    once.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    once.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return once
+
+
+@built_once
 def _schema_file(name: str) -> tuple[dict[str, Any], str]:
     """Parsed schemas/<name>.schema.json and the SHA-256 of its bytes."""
     data = (SCHEMA_DIR / f"{name}{SUFFIX}").read_bytes()
@@ -35,7 +54,7 @@ def load_schema(name: str) -> dict[str, Any]:
     return _schema_file(name)[0]
 
 
-@cache
+@built_once
 def _checked_at_build() -> dict[str, str]:
     """{file name: sha256} of the schemas the package build checked; empty when there is no usable record
     (any doubt means every schema is checked at run time)."""
@@ -48,7 +67,7 @@ def _checked_at_build() -> dict[str, str]:
         return {}
 
 
-@cache
+@built_once
 def validator(name: str) -> Draft202012Validator:
     """A validator built once per process and reused by every call and every warm invocation."""
     schema, digest = _schema_file(name)
