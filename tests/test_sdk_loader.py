@@ -92,3 +92,19 @@ def test_bad_package_names_and_missing_sdks() -> None:
             sdk_class(wrong, "X")
     with pytest.raises(ImportError, match="huaweicloudsdknotinstalledanywhere is not installed"):
         sdk_class("huaweicloudsdknotinstalledanywhere.v3", "Client")
+
+
+@pytest.mark.parametrize("package", ["huaweicloudsdksmn.v2", "huaweicloudsdkdds.v3"])
+def test_the_name_search_finds_what_the_whole_index_lists(package: str) -> None:
+    """A name's source is found by searching its import line; it must be the module the full index (every
+    `from X import Name` line, first one kept) gives, for every name of a real generated __init__.py."""
+    import types
+
+    for light in (version_package(package), version_package(package).model):
+        whole, searched = types.ModuleType(light.__name__), types.ModuleType(light.__name__)
+        whole.__spec__ = searched.__spec__ = light.__spec__  # stand-ins: neither has an index yet
+        index = sdk_loader._exports(whole)
+        assert len(index) > 100
+        assert {name: sdk_loader._export_source(searched, name) for name in index} == index
+        assert sdk_loader._export_source(searched, "NoSuchThing") is None
+        assert "_taskwatch_exports" not in searched.__dict__  # nothing indexed on the way

@@ -135,6 +135,27 @@ def _exports(module: ModuleType) -> dict[str, str]:
     return index
 
 
+def _export_source(module: ModuleType, name: str) -> str | None:
+    """The module the package's own __init__.py imports `name` from: its first `from X import name` line,
+    read as `_exports` reads every line, found by a plain text search (a generated __init__.py runs to 100 KB
+    and a thousand lines, and a run asks each package for a handful of names before it would need them all)."""
+    index = module.__dict__.get("_taskwatch_exports")
+    if index is not None:
+        return index.get(name)
+    text = Path(module.__spec__.origin).read_text(encoding="utf-8")  # type: ignore[union-attr, arg-type]
+    needle = f"import {name}"
+    at = text.find(needle)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        match = _EXPORT.fullmatch(text, start, len(text) if end < 0 else end)
+        if match and match.group(2) == name and match.group(1) != "__future__":
+            source = match.group(1)
+            return resolve_name(source, module.__name__) if source.startswith(".") else source
+        at = text.find(needle, at + len(needle))
+    return None
+
+
 def _exports_on_demand(module: ModuleType) -> Callable[[str], Any]:
     def __getattr__(name: str) -> Any:
         if name == "__all__":
@@ -144,7 +165,7 @@ def _exports_on_demand(module: ModuleType) -> Callable[[str], Any]:
         # The SDK's own index first; for a name it does not list, the generator's file naming
         # (ShowJobDetailResponse -> show_job_detail_response) here and in the model package, in case a
         # release writes its __init__ otherwise.
-        source = _exports(module).get(name)
+        source = _export_source(module, name)
         snake = _CAMEL.sub("_", name).lower()
         places = [source] if source else [f"{module.__name__}.{snake}", f"{module.__name__}.model.{snake}"]
         for place in places:

@@ -12,12 +12,11 @@ additionalProperties false, adds one check: the record's keys are among the prop
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .schema_files import describe_error, error_path, load_schema, validator
+from .schema_files import built_once, describe_error, error_path, load_schema, validator
 
 FLAT_KEYWORDS = {"type", "required", "properties", "description", "title", "$comment"}
 SCALARS = (str, int, float, bool, type(None))
@@ -150,19 +149,19 @@ class MapValidator:
         return None
 
 
-@cache
+@built_once
 def page_validator(schema_name: str, items_key: str) -> PageValidator:
     """One PageValidator per list schema per process (warm invocations reuse it)."""
     return PageValidator(schema_name, items_key)
 
 
-@cache
+@built_once
 def detail_validator(schema_name: str) -> DetailValidator:
     """One DetailValidator per detail schema per process."""
     return DetailValidator(schema_name)
 
 
-@cache
+@built_once
 def map_validator(schema_name: str, key: str) -> MapValidator:
     """One MapValidator per schema per process (the state's)."""
     return MapValidator(schema_name, key)

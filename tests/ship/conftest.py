@@ -59,7 +59,10 @@ def build_layer() -> Callable[[str], Path]:
 @pytest.fixture(scope="session")
 def code_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("code") / "taskwatch-code.zip"
-    assert load_tool("package_function").main(["--out", str(out)]) == 0
+    status = load_tool("package_function").main(["--out", str(out)])
+    if status == COMPILER_MISSING:  # its bytecode is compiled by the same pinned release as the layer's
+        pytest.skip("no CPython of the pinned release to compile the code zip's bytecode (see make package)")
+    assert status == 0
     return out
 
 

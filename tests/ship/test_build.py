@@ -13,9 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from ship.template import function_runtime
 from ship.zipfile_det import sha256_file
 
-from .conftest import LAYERS, REPO, load_tool, paths
+from .conftest import LAYERS, REPO, interpreter_or_skip, load_tool, paths
 from .conftest import runtimes as rt
 
 build_layer_tool = load_tool("build_layer")
@@ -33,8 +34,61 @@ def test_code_zip_is_function_at_the_root_and_reproducible(code_zip: Path, tmp_p
     names = [info.filename for info in infos]
     assert "index.py" in names and "taskwatch/schemas/config.schema.json" in names
     assert names == sorted(names)
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n or n.startswith(".")]
+    assert not [n for n in names if "/tests/" in n or n.startswith(".") or "test_" in n]
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    # bytecode for the template's runtime, one pyc per module and nothing else (no source-tree leftovers)
+    tag = rt.cache_tag(rt.python_version(function_runtime(paths.TEMPLATE)))
+    sources = sorted(n for n in names if n.endswith(".py"))
+    pycs = sorted(n for n in names if n.endswith(".pyc"))
+    assert pycs == sorted(_pyc_name(n, tag) for n in sources)
+    assert f"bytecode {tag} checked-hash" in printed
+
+
+def _pyc_name(source: str, tag: str) -> str:
+    folder, _, name = source.rpartition("/")
+    return f"{folder + '/' if folder else ''}__pycache__/{name[:-3]}.{tag}.pyc"
+
+
+def test_code_zip_bytecode_is_checked_hash_and_an_edit_wins(code_zip: Path, tmp_path: Path) -> None:
+    """Checked-hash pycs (flags 0b11 in the header): the runtime hashes the source and uses the pyc only while
+    they match, so a module edited in place after the upload runs as edited. Seen in the runtime itself."""
+    with zipfile.ZipFile(code_zip) as archive:
+        archive.extractall(tmp_path / "code")
+        pycs = [n for n in archive.namelist() if n.endswith(".pyc")]
+        flags = {int.from_bytes(archive.read(n)[4:8], "little") for n in pycs}
+    assert flags == {0b11}
+    interpreter = interpreter_or_skip(function_runtime(paths.TEMPLATE))
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import taskwatch.tasks as t; "
+             "print(getattr(t, 'EDITED', None))")
+    run = [str(interpreter), "-v", "-I", "-S", "-B", "-c", probe, str(tmp_path / "code")]
+    pyc = str(tmp_path / "code" / "taskwatch" / "__pycache__" / "tasks.") + rt.cache_tag(rt.python_version(
+        function_runtime(paths.TEMPLATE))) + ".pyc"
+    first = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "None" and f"code object from '{pyc}'" in first.stderr  # the pyc ran
+    with (tmp_path / "code" / "taskwatch" / "tasks.py").open("a") as source:
+        source.write("\nEDITED = 'yes'\n")
+    edited = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert edited.stdout.strip() == "yes" and f"code object from '{pyc}'" not in edited.stderr
+
+
+def test_code_zip_records_the_schemas_it_checked(code_zip: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(code_zip) as archive:
+        record = json.loads(archive.read("taskwatch/schemas/checked.json"))
+        schemas = {n.rsplit("/", 1)[1]: archive.read(n) for n in archive.namelist()
+                   if n.startswith("taskwatch/schemas/") and n.endswith(".schema.json")}
+    assert record["metaschema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert record["sha256"] == {name: hashlib.sha256(data).hexdigest() for name, data in schemas.items()}
+    assert len(schemas) >= 10
+
+
+def test_an_invalid_schema_stops_the_package_build(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "function"
+    shutil.copytree(paths.FUNCTION, source, ignore=shutil.ignore_patterns("__pycache__"))
+    (source / "taskwatch" / "schemas" / "state.schema.json").write_text('{"type": "objekt"}')
+    out = tmp_path / "code.zip"
+    assert package_tool.main(["--source", str(source), "--out", str(out)]) == 1
+    assert "state.schema.json: not a valid Draft 2020-12 schema" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_layer_zip_layout_and_pruning(build_layer) -> None:
