@@ -1,5 +1,6 @@
 """A month of failures fits the function's memory: a window of 30,000 failed tasks, all remembered in the
-state, runs end to end in a fresh interpreter within 128 MB (template.yaml's MemorySize).
+state or none of them yet (a first run), runs end to end in a fresh interpreter within 128 MB (template.yaml's
+MemorySize).
 
 The child is forked by /bin/sh (on Linux, a program exec'd straight from this process would inherit this
 process's peak RSS, emulator and all, in ru_maxrss) and reports its own ru_maxrss after the run. The SDK
@@ -80,25 +81,52 @@ def _remembered_state(emu: CloudEmulator, path: Path) -> int:
     return len(state.tasks)
 
 
-def test_a_month_of_30000_remembered_failures_runs_within_128_mb(tmp_path: Path) -> None:
-    with CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
-                       seed_examples=False) as emu:
-        for n, service in enumerate(SERVICES):
-            emu.generate(service, PER_SERVICE, failure_rate=1.0, seed=500 + n)
-        remembered = _remembered_state(emu, tmp_path / "state.json")
-        env = function_env(emu, f"file://{tmp_path}/state.json")
-        command = [sys.executable, "-I", "-B", "-c", CHILD, str(REPO / "function")]
-        done = subprocess.run(["/bin/sh", "-c", '"$@"; exit $?', "sh", *command], env=env, capture_output=True,
-                              text=True, timeout=300, cwd=tmp_path)
-        counts = emu.request_counts()
+def _run_child(emu: CloudEmulator, state_dir: Path) -> tuple[dict, float, float]:
+    env = function_env(emu, f"file://{state_dir}/state.json")
+    command = [sys.executable, "-I", "-B", "-c", CHILD, str(REPO / "function")]
+    done = subprocess.run(["/bin/sh", "-c", '"$@"; exit $?', "sh", *command], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=state_dir)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
     assert line is not None, done.stderr[-2000:]
     result = json.loads(line[len("RESULT "):])
-    summary = result["summary"]
     peak_mb, sdk_mb = result["maxrss_kb"] / 1024, result["sdk_kb"] / 1024
-    print(f"peak RSS {peak_mb:.1f} MB, of which SDK import {sdk_mb:.1f} MB; state {summary['state']}")
+    print(f"peak RSS {peak_mb:.1f} MB, of which SDK import {sdk_mb:.1f} MB; state {result['summary']['state']}")
+    return result["summary"], peak_mb, sdk_mb
+
+
+def _month_of_failures() -> CloudEmulator:
+    emu = CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
+                        seed_examples=False)
+    for n, service in enumerate(SERVICES):
+        emu.generate(service, PER_SERVICE, failure_rate=1.0, seed=500 + n)
+    return emu
+
+
+def test_a_month_of_30000_remembered_failures_runs_within_128_mb(tmp_path: Path) -> None:
+    with _month_of_failures() as emu:
+        remembered = _remembered_state(emu, tmp_path / "state.json")
+        summary, peak_mb, sdk_mb = _run_child(emu, tmp_path)
+        counts = emu.request_counts()
     assert remembered == 3 * PER_SERVICE
     assert summary["outcome"] == "ok" and summary["tasks_seen"] == remembered, summary.get("errors")
     assert summary["failures_seen"] == remembered and summary["new_failures"] == 0
     assert not any(call.endswith(".detail") or call == "smn.publish" for call in counts)
+    assert peak_mb <= BUDGET_MB, f"peak {peak_mb:.1f} MB (of which SDK import {sdk_mb:.1f} MB)"
+
+
+def test_a_first_run_over_a_month_of_30000_failures_runs_within_128_mb(tmp_path: Path) -> None:
+    """No state yet (a new deployment on a fleet with a month of failures): every failure is baselined or,
+    within TASKWATCH_BACKFILL, alerted, and the state written holds all of them. The failures to baseline
+    are let go as their pages arrive, each kept as its compact state entry (decide.baseline_entry), not as
+    a Task (137 MB peak before, when every Task was kept until the decisions)."""
+    with _month_of_failures() as emu:
+        summary, peak_mb, sdk_mb = _run_child(emu, tmp_path)
+        counts = emu.request_counts()
+    failures = 3 * PER_SERVICE
+    assert summary["outcome"] == "ok", summary.get("errors")
+    assert summary["tasks_seen"] == summary["failures_seen"] == failures
+    assert summary["baselined"] > 0 and summary["new_failures"] > 0
+    assert summary["baselined"] + summary["new_failures"] == failures
+    assert summary["state"]["written"] and summary["state"]["tasks"] == failures
+    assert counts["smn.publish"] >= 1 and summary["messages_failed"] == 0
     assert peak_mb <= BUDGET_MB, f"peak {peak_mb:.1f} MB (of which SDK import {sdk_mb:.1f} MB)"

@@ -20,7 +20,7 @@ from .messages.console import task_center_url
 from .sanitize import clean
 from .secrets_scrub import SCRUBBER
 from .sources import SPECS
-from .state.document import State, entry_source, settled_entry
+from .state.document import SHARED_FIELDS, State, entry_source, settled_entry
 from .tasks import Task
 from .timeutil import from_iso, iso
 
@@ -110,13 +110,11 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
         if failed:
             result.failures_seen += 1
             if entry is None:
-                entry = state.tasks[task.key] = {**_entry_fields(task), "first_seen": iso(now)}
-                finished = task.ended or task.created
-                baseline = state.fresh or (first_reading is not None and task.source in first_reading)
-                if baseline and finished is not None and finished < backfill_horizon:
-                    state.tasks[task.key] = settled_entry({**entry, "baselined_at": iso(now)})
+                if _to_baseline(state, task, backfill_horizon, first_reading):
+                    state.tasks[task.key] = baseline_entry(task, iso(now) or "")
                     result.baselined += 1
                     continue
+                entry = state.tasks[task.key] = {**_entry_fields(task), "first_seen": iso(now)}
                 entry.update(alert="failed", pending_since=iso(now), attempts=0)
                 result.new_failures.append(task.key)
             elif not (entry.get("notified_at") or entry.get("baselined_at") or entry.get("gave_up_at")):
@@ -134,11 +132,33 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
     return result
 
 
-def settled_outcome(state: State, task: Task, config: Config, now: datetime) -> str | None:
-    """What observe() would do with a listed task when it would change nothing, so the listing can count it
-    and let it go as its page arrives: "failure" (a failure already reported, baselined or given up),
-    "filtered", "ignored" (neither failed nor stuck, not in the state), "known" (not failed, in the state:
-    its key still counts as listed, see drop_ended_stuck). None: observe() must see it."""
+def _to_baseline(state: State, task: Task, backfill_horizon: datetime, first_reading: set[str] | None) -> bool:
+    """A failure the state has never seen, recorded without an alert: it ended before TASKWATCH_BACKFILL, on
+    a fresh state or in a source read for the first time (see unread_sources)."""
+    finished = task.ended or task.created
+    return (finished is not None and finished < backfill_horizon
+            and (state.fresh or (first_reading is not None and task.source in first_reading)))
+
+
+def baseline_entry(task: Task, stamp: str, shared: dict[str, str] | None = None) -> dict[str, Any]:
+    """The state's entry for a baselined failure: compact (nothing is pending). `shared` gives one string
+    object per repeated value (status, region, the run's time...) across a first run's thousands of entries."""
+    entry = settled_entry({**_entry_fields(task), "first_seen": stamp, "baselined_at": stamp})
+    if shared is not None:
+        for key, value in entry.items():
+            if type(value) is str and key in SHARED_FIELDS:
+                entry[key] = shared.setdefault(value, value)
+    return entry
+
+
+def settled_outcome(state: State, task: Task, config: Config, now: datetime,
+                    first_reading: set[str] | None = None) -> str | None:
+    """What observe() would do with a listed task when it would need nothing more than a count, or a compact
+    entry, so the listing can let it go as its page arrives: "failure" (a failure already reported,
+    baselined or given up), "baseline" (a failure observe() would baseline: the caller keeps its
+    baseline_entry, so a first run over a month of failures holds entries, not 30,000 Tasks), "filtered",
+    "ignored" (neither failed nor stuck, not in the state), "known" (not failed, in the state: its key still
+    counts as listed, see drop_ended_stuck). None: observe() must see it."""
     failed = task.status.lower() in {s.lower() for s in config.alert_statuses}
     stuck = (config.stuck_after > 0 and task.status in stuck_statuses(task.service) and task.created is not None
              and task.created < now - timedelta(seconds=config.stuck_after))
@@ -148,7 +168,8 @@ def settled_outcome(state: State, task: Task, config: Config, now: datetime) -> 
     if not passes_filters(task, config):
         return "filtered"
     if entry is None:
-        return None
+        backfill_horizon = now - timedelta(seconds=config.backfill)
+        return "baseline" if failed and _to_baseline(state, task, backfill_horizon, first_reading) else None
     if failed:
         return "failure" if (entry.get("notified_at") or entry.get("baselined_at") or entry.get("gave_up_at")) \
             else None

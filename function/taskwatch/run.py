@@ -76,6 +76,7 @@ class Settled:
 
     counts: dict[str, int] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> entry, for "baseline"
 
     def add(self, listing: Listing) -> None:
         for reason, count in listing.settled.items():
@@ -210,8 +211,17 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
         reading = first_reading(state, source, service, ctx.config.taurusdb_offset_mode)
         jobs.extend((center, status, reading) for status in statuses_to_list(ctx.config, service))
 
+    settled = Settled()
+    unread = decide.unread_sources(state, ctx.watched)
+    stamp, shared, lock = iso(ctx.now) or "", {}, threading.Lock()
+
     def settle(task: Task) -> str | None:
-        return decide.settled_outcome(state, task, ctx.config, ctx.now)
+        verdict = decide.settled_outcome(state, task, ctx.config, ctx.now, unread)
+        if verdict == "baseline":
+            entry = decide.baseline_entry(task, stamp, shared)
+            with lock:
+                settled.baselines[task.key] = entry
+        return verdict
 
     def list_one(job: tuple[TaskCenter, str, str | None]) -> tuple[str, Listing | None, Exception | None]:
         center, status, reading = job
@@ -224,7 +234,6 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
 
     tasks: list[Task] = []
     violations: list[Violation] = []
-    settled = Settled()
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="list") as pool:
         for source, listing, error in pool.map(list_one, jobs):
             report = reports[source]
@@ -299,6 +308,14 @@ def observe_each(ctx: RunContext, state: State, tasks: list[Task], violations: l
     if settled is not None:
         total.failures_seen = settled.counts.get("failure", 0)
         total.filtered = settled.counts.get("filtered", 0)
+        for key, entry in settled.baselines.items():
+            # Decided while listing, on the state as read. A retried commit's state, saved meanwhile by
+            # another run, may hold the task or have read its source: that run has seen it (as with the
+            # other settled tasks), and the next run lists it again.
+            total.failures_seen += 1
+            if key not in state.tasks and (state.fresh or entry_source(entry) in first_reading):
+                state.tasks[key] = dict(entry)
+                total.baselined += 1
     for task in tasks:
         try:
             found = decide.observe(state, (task,), ctx.config, ctx.now, first_reading)

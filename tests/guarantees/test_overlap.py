@@ -78,3 +78,41 @@ def test_a_lease_that_cannot_be_read_back_is_expired_not_left_blocking(emulator,
     assert first["messages_published"] == 0 and first["outcome"] == "failed"
     second = invoke()  # not blocked by a lease left behind
     assert second["messages_published"] == 2 and not second.get("skipped")
+
+
+def test_a_first_run_that_baselined_while_listing_decides_again_on_the_state_another_run_saved(
+        emulator, env, monkeypatch) -> None:
+    """A first run lets the failures it baselines go as their pages arrive (kept as state entries, not
+    Tasks). When run B saves the first state meanwhile, A decides again on B's state: it publishes nothing
+    B published, baselines nothing twice, and the state it saves still holds every failure."""
+    monkeypatch.setenv("TASKWATCH_BACKFILL", "1h")
+    old = [add_failure(emulator, service=s, age=timedelta(hours=6)) for s in ("dds", "gaussdb", "taurusdb")]
+    inner: list[dict] = []
+
+    def run_b_inside_a(call: str, query: dict) -> None:
+        if call == "dds.list" and not inner:
+            inner.append({})
+            inner[0] = invoke()
+
+    emulator.before_answer = run_b_inside_a
+    a = invoke()
+    emulator.before_answer = None
+    b = inner[0]
+    assert b["baselined"] == 3 and b["messages_published"] >= 1, b
+    assert a["messages_published"] == 0 and a["baselined"] == 0 and a["outcome"] == "ok", a
+    third = invoke()
+    assert third["messages_published"] == 0 and third["new_failures"] == 0 and third["baselined"] == 0, third
+    assert third["failures_seen"] == b["failures_seen"]
+    keys = alerted_keys(emulator)
+    assert sorted(keys) == sorted(set(keys)) and not set(old) & set(keys)
+
+
+def test_a_first_run_alone_baselines_while_listing_and_the_next_run_sees_them_known(emulator, env,
+                                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_BACKFILL", "1h")
+    old = [add_failure(emulator, service=s, age=timedelta(hours=6)) for s in ("dds", "gaussdb", "taurusdb")]
+    first = invoke()
+    assert first["baselined"] == 3 and first["state"]["tasks"] == first["failures_seen"], first
+    second = invoke()
+    assert second["baselined"] == 0 and second["new_failures"] == 0 and second["messages_published"] == 0
+    assert not set(old) & set(alerted_keys(emulator))
