@@ -25,6 +25,7 @@ The TaurusDB `offset` reading the emulator follows is a parameter of the whole s
 
 from __future__ import annotations
 
+import cProfile
 import random
 import threading
 import time
@@ -73,6 +74,11 @@ class SoakOptions:
     blind_after: int = 3
     environment: dict[str, str] = field(default_factory=dict)  # extra TASKWATCH_* settings
     sharded: bool = False  # every tick fires the shard timers (SHARD_EVENTS) instead of one full timer
+    profile_runs: tuple[int, int] | None = None  # (first, last) run to profile with cProfile
+    profile_out: str = "soak.prof"  # where the profile of those runs is written (pstats format)
+    # Runs before this one only move the world (tasks, faults) and invoke nothing: a quick way to time or
+    # profile late-month runs. The ledger then finds problems (what the skipped runs did not publish).
+    first_invoked: int = 1
 
 
 @dataclass
@@ -207,10 +213,12 @@ class Month:
         self.emu.objects.set_encryption(self.rng.choice(modes))
 
     # ---- runs -----------------------------------------------------------------------------------------
-    def run(self, run: int, name: str | None) -> None:
+    def run(self, run: int, name: str | None, invoked: bool = True) -> None:
         self.clock.value += RUN_EVERY
         self.produce(run)
         events, budget, together, settings = self.arm(run, name)
+        if not invoked:
+            events, together = [], False
         now = self.clock()
         results: list[Invocation] = []
 
@@ -269,9 +277,15 @@ class SoakResult:
 def soak(options: SoakOptions, progress: Callable[[int, float], None] | None = None) -> SoakResult:
     """Run the month (and the fault-free tail), then check the ledger."""
     started = time.monotonic()
+    profiler = cProfile.Profile() if options.profile_runs else None
     with simulated_month(options) as month:
         for run in range(1, options.runs + 1):
-            month.run(run, month.draw(run))
+            profiling = profiler is not None and options.profile_runs[0] <= run <= options.profile_runs[1]
+            if profiling:
+                profiler.enable()
+            month.run(run, month.draw(run), invoked=run >= options.first_invoked)
+            if profiling:
+                profiler.disable()
             if progress is not None and run % 500 == 0:
                 progress(run, time.monotonic() - started)
         month.outages.clear()
@@ -281,6 +295,8 @@ def soak(options: SoakOptions, progress: Callable[[int, float], None] | None = N
         problems = month.ledger.problems(end)
         problems += [f"emulator error: {e.strip().splitlines()[-1]}" for e in month.emu.errors]
         totals = month.ledger.totals(end)
+    if profiler is not None:
+        profiler.dump_stats(options.profile_out)
     totals["runs"] = options.runs
     totals["tail runs"] = options.tail_runs
     return SoakResult(totals, problems, time.monotonic() - started, month.ledger)
