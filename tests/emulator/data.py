@@ -79,7 +79,8 @@ class TaskStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._tasks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-        self._raw: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # Raw items with the created time the filters read in them (parsed once, when the item is added).
+        self._raw: dict[tuple[str, str], list[tuple[dict[str, Any], datetime | None]]] = {}
         self._seq = 0
 
     # ---- mutation -------------------------------------------------------------------------------
@@ -125,8 +126,10 @@ class TaskStore:
         check_service(service)
         if not isinstance(item, dict):
             raise TypeError("a raw item must be a dict (it is sent verbatim as one list element)")
+        stored = copy.deepcopy(item)
+        created = parse_any_time(stored.get(RAW_FIELDS[service].created))
         with self._lock:
-            self._raw.setdefault((service, project_id), []).append(copy.deepcopy(item))
+            self._raw.setdefault((service, project_id), []).append((stored, created))
 
     # ---- reading --------------------------------------------------------------------------------
     def get(self, service: str, project_id: str, task_id: str) -> dict[str, Any] | None:
@@ -178,8 +181,7 @@ class TaskStore:
                         record["ended"] is None or record["ended"] > query.end):
                     continue
                 keyed.append(((1, -created.timestamp(), -record["_seq"], record["id"]), "task", record))
-            for index, item in enumerate(self._raw.get((service, project_id), [])):
-                created_raw = parse_any_time(item.get(fields.created))
+            for index, (item, created_raw) in enumerate(self._raw.get((service, project_id), [])):
                 if created_raw is not None and not oldest <= created_raw <= newest:
                     continue
                 if not _matches(
