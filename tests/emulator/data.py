@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,11 +160,14 @@ class TaskStore:
         visibility_delay: float,
         offset: int = 0,
         limit: int | None = None,
+        render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
         """(total matching, the requested slice) of what a list call may return, newest first.
 
-        Entries are ("task", record) or ("raw", item), copied. Raw items are filtered on whichever of
-        the service's fields they carry in a usable form; a raw item without a usable created time
+        Entries are ("task", record) or ("raw", item), copied. With `render`, a record is given to it
+        (under the lock, so never half updated) instead of copied: a list call renders each record into an
+        API item, a new object, so the copy would only be thrown away. Raw items are filtered on whichever
+        of the service's fields they carry in a usable form; a raw item without a usable created time
         sorts first (as if newest) and ignores the time filters and retention.
         """
         oldest = now - retention
@@ -195,7 +199,8 @@ class TaskStore:
                 keyed.append((key, "raw", item))
             keyed.sort(key=lambda entry: entry[0])
             end = len(keyed) if limit is None else offset + limit
-            page = [(kind, _record_copy(entry) if kind == "task" else copy.deepcopy(entry))
+            own = _record_copy if render is None else render
+            page = [(kind, own(entry) if kind == "task" else copy.deepcopy(entry))
                     for _, kind, entry in keyed[offset:end]]
             return len(keyed), page
 
