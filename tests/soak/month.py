@@ -37,6 +37,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import taskwatch.lease as lease_module
 from index import handler
 
 from tests.emulator import CloudEmulator, Fault, render
@@ -59,7 +60,16 @@ HTTP_TIMEOUT = 2.0  # seconds, TASKWATCH_HTTP_TIMEOUT of every run: ample for th
 TIMEOUT_RUN_HTTP_TIMEOUT = 0.4
 TIMEOUT_DELAY = 0.55
 SLOW_LATENCY = 0.03
+# Waits that only stretch the month, shortened where nothing depends on their length (README "Time"):
+# - 5xx back-offs (0.5 s and 1.5 s in production, 10-20 ms in tests/simulation.py): an outage retries every
+#   list call twice, about 2,000 back-offs a month;
+# - the lease's settle floor (lease.SETTLE_FLOOR, 50 ms): waited on every save, a third of the runs, but it
+#   only matters when another invocation may write the lease meanwhile, so it is kept in the runs where two
+#   invocations overlap; the others wait 3 x their lease PUT's round trip with a 5 ms floor.
+SERVER_BACKOFF = (0.002, 0.004)
+SETTLE_FLOOR_ALONE = 0.005
 START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+PRODUCTION_SETTLE_FLOOR = lease_module.SETTLE_FLOOR
 
 
 @dataclass(frozen=True)
@@ -219,6 +229,7 @@ class Month:
         events, budget, together, settings = self.arm(run, name)
         if not invoked:
             events, together = [], False
+        lease_module.SETTLE_FLOOR = PRODUCTION_SETTLE_FLOOR if together else SETTLE_FLOOR_ALONE
         now = self.clock()
         results: list[Invocation] = []
 
@@ -262,7 +273,8 @@ def simulated_month(options: SoakOptions) -> Iterator[Month]:
                           now=clock, seed_examples=False, taurusdb_offset_mode=options.offset_reading) as emu:
         settings = {"TASKWATCH_HTTP_TIMEOUT": str(HTTP_TIMEOUT), "TASKWATCH_BLIND_AFTER": str(options.blind_after),
                     **options.environment}
-        with simulated_function(mp, function_environment(emu, **settings), clock):
+        mp.setattr(lease_module, "SETTLE_FLOOR", PRODUCTION_SETTLE_FLOOR)  # set per run (Month.run), restored after
+        with simulated_function(mp, function_environment(emu, **settings), clock, server_backoff=SERVER_BACKOFF):
             yield Month(emu, clock, options)
 
 
