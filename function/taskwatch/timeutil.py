@@ -16,29 +16,55 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+_ZONES: dict[str, timezone] = {"Z": timezone.utc}  # offset text -> tzinfo: a handful of distinct offsets
+_ZONES_LIMIT = 256
+# Parsed instants by text. A run lists the same tasks with the same times run after run (a warm container
+# too), and parsing costs several microseconds each; bounded, and emptied when full.
+_PARSED: dict[str, datetime] = {}
+PARSED_LIMIT = 4096
+
+
 def parse_instant(text: str | None) -> datetime | None:
     """Parse an API time ("2018-08-06T10:41:14+0800") into an aware datetime; None for empty values."""
     if text is None or text == "":
         return None
+    moment = _PARSED.get(text)
+    if moment is None:
+        moment = _parse_instant(text)
+        if len(_PARSED) >= PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[text] = moment
+    return moment
+
+
+def _parse_instant(text: str) -> datetime:
     match = _INSTANT.match(text)
     if not match:
         raise ValueError(f"not a time with an offset: {text[:40]!r}")
     year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or "0").ljust(6, "0"))
     try:
-        if zone == "Z":
-            tz = timezone.utc
-        else:
-            sign = -1 if zone[0] == "-" else 1
-            digits = zone[1:].replace(":", "")
-            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                          int(fraction.ljust(6, "0")) if fraction else 0, tzinfo=_zone(zone))
         # Every instant is later written in UTC (iso()); one whose UTC form leaves datetime's range
-        # (9999-12-31T23:59:59-0800) is as unreadable as month 13, and is rejected here, not later.
-        moment.astimezone(timezone.utc)
+        # (9999-12-31T23:59:59-0800) is as unreadable as month 13, and is rejected here, not later. Only
+        # the first and the last year can leave it (an offset is less than a day).
+        if moment.year in (1, 9999):
+            moment.astimezone(timezone.utc)
     except (ValueError, OverflowError):
         raise ValueError(f"time out of range: {text[:40]!r}") from None
     return moment
+
+
+def _zone(text: str) -> timezone:
+    """The tzinfo of an offset ("+0800", "-05:30", "Z"), built once per distinct offset."""
+    tz = _ZONES.get(text)
+    if tz is None:
+        sign = -1 if text[0] == "-" else 1
+        digits = text[1:].replace(":", "")
+        tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        if len(_ZONES) < _ZONES_LIMIT:
+            _ZONES[text] = tz
+    return tz
 
 
 def format_offset(moment: datetime) -> str:

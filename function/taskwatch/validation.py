@@ -12,6 +12,7 @@ additionalProperties false, adds one check: the record's keys are among the prop
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -21,6 +22,7 @@ from .schema_files import built_once, describe_error, error_path, load_schema, v
 FLAT_KEYWORDS = {"type", "required", "properties", "description", "title", "$comment"}
 SCALARS = (str, int, float, bool, type(None))
 MEMO_LIMIT = 50_000  # remembered verdicts per page validator, so memory stays bounded in warm containers
+ERRORS_LIMIT = 512  # remembered error lists of invalid records (a bad record is listed again every run)
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -51,6 +53,9 @@ class RecordValidator:
         self.required = frozenset(record.get("required", ()))
         # Keyed by (name, type, value): True == 1 and hash alike, yet only 1 is an integer to jsonschema.
         self.memo: dict[tuple[str, type, Any], bool] = {}
+        # An invalid record stays in its listing for a month and is read again on every run: its errors
+        # (a whole jsonschema pass) are remembered by its exact JSON text, types and all.
+        self.error_memo: dict[str, list[tuple[str, str]]] = {}
 
     def is_valid(self, item: Any) -> bool:
         if self.fields is None or not isinstance(item, dict):
@@ -77,11 +82,24 @@ class RecordValidator:
 
     def errors(self, item: Any, prefix: str) -> list[str]:
         """Every failing path and reason of one record, as 'prefix.path: what was expected'."""
-        found = [
-            f"{prefix}{'.' if e.absolute_path else ''}{error_path(e) if e.absolute_path else ''}: {describe_error(e)}"
-            for e in self.whole.iter_errors(item)
-        ]
+        found = [f"{prefix}{'.' if path else ''}{path}: {reason}" for path, reason in self._errors(item)]
         return found or [f"{prefix}: does not match its schema"]
+
+    def _errors(self, item: Any) -> list[tuple[str, str]]:
+        """(path or "", reason) of each failing part, remembered by the record's JSON text."""
+        try:
+            key: str | None = json.dumps(item, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):  # not JSON data (not from a response): not remembered
+            key = None
+        remembered = self.error_memo.get(key) if key is not None else None
+        if remembered is not None:
+            return remembered
+        found = [(error_path(e) if e.absolute_path else "", describe_error(e)) for e in self.whole.iter_errors(item)]
+        if key is not None:
+            if len(self.error_memo) >= ERRORS_LIMIT:
+                self.error_memo.clear()
+            self.error_memo[key] = found
+        return found
 
 
 def _text(error: Any) -> str:
@@ -97,12 +115,15 @@ class PageValidator:
         self.whole = validator(schema_name)
         self.records = RecordValidator(_inline(schema["$defs"]["task"], schema["$defs"]))
 
-    def check(self, document: Any) -> tuple[list[str], dict[int, list[str]]]:
-        """(envelope errors, {record index: errors}) — each error as 'path: what was expected'."""
+    def check(self, document: Any, records: bool = True) -> tuple[list[str], dict[int, list[str]]]:
+        """(envelope errors, {record index: errors}) — each error as 'path: what was expected'. With
+        records=False only the envelope is checked (a page looked at, not taken: see TaskCenter.peek_ids)."""
         items = document.get(self.items_key) if isinstance(document, dict) else None
         if not isinstance(items, list):
             return [_text(e) for e in self.whole.iter_errors(document)], {}
         envelope = [_text(e) for e in self.whole.iter_errors({**document, self.items_key: []})]
+        if not records:
+            return envelope, {}
         record_errors = {index: self.records.errors(item, f"{self.items_key}[{index}]")
                          for index, item in enumerate(items) if not self.records.is_valid(item)}
         return envelope, record_errors

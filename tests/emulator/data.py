@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,7 +80,8 @@ class TaskStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._tasks: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-        self._raw: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # Raw items with the created time the filters read in them (parsed once, when the item is added).
+        self._raw: dict[tuple[str, str], list[tuple[dict[str, Any], datetime | None]]] = {}
         self._seq = 0
 
     # ---- mutation -------------------------------------------------------------------------------
@@ -125,8 +127,10 @@ class TaskStore:
         check_service(service)
         if not isinstance(item, dict):
             raise TypeError("a raw item must be a dict (it is sent verbatim as one list element)")
+        stored = copy.deepcopy(item)
+        created = parse_any_time(stored.get(RAW_FIELDS[service].created))
         with self._lock:
-            self._raw.setdefault((service, project_id), []).append(copy.deepcopy(item))
+            self._raw.setdefault((service, project_id), []).append((stored, created))
 
     # ---- reading --------------------------------------------------------------------------------
     def get(self, service: str, project_id: str, task_id: str) -> dict[str, Any] | None:
@@ -156,11 +160,14 @@ class TaskStore:
         visibility_delay: float,
         offset: int = 0,
         limit: int | None = None,
+        render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
         """(total matching, the requested slice) of what a list call may return, newest first.
 
-        Entries are ("task", record) or ("raw", item), copied. Raw items are filtered on whichever of
-        the service's fields they carry in a usable form; a raw item without a usable created time
+        Entries are ("task", record) or ("raw", item), copied. With `render`, a record is given to it
+        (under the lock, so never half updated) instead of copied: a list call renders each record into an
+        API item, a new object, so the copy would only be thrown away. Raw items are filtered on whichever
+        of the service's fields they carry in a usable form; a raw item without a usable created time
         sorts first (as if newest) and ignores the time filters and retention.
         """
         oldest = now - retention
@@ -178,8 +185,7 @@ class TaskStore:
                         record["ended"] is None or record["ended"] > query.end):
                     continue
                 keyed.append(((1, -created.timestamp(), -record["_seq"], record["id"]), "task", record))
-            for index, item in enumerate(self._raw.get((service, project_id), [])):
-                created_raw = parse_any_time(item.get(fields.created))
+            for index, (item, created_raw) in enumerate(self._raw.get((service, project_id), [])):
                 if created_raw is not None and not oldest <= created_raw <= newest:
                     continue
                 if not _matches(
@@ -193,7 +199,8 @@ class TaskStore:
                 keyed.append((key, "raw", item))
             keyed.sort(key=lambda entry: entry[0])
             end = len(keyed) if limit is None else offset + limit
-            page = [(kind, _record_copy(entry) if kind == "task" else copy.deepcopy(entry))
+            own = _record_copy if render is None else render
+            page = [(kind, own(entry) if kind == "task" else copy.deepcopy(entry))
                     for _, kind, entry in keyed[offset:end]]
             return len(keyed), page
 

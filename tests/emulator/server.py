@@ -155,23 +155,40 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             worker.join(timeout)
 
 
+# How often an idle accept loop wakes up to look for a shutdown request. A new connection wakes it at once;
+# stop() wakes it with a connection of its own, so this only bounds the idle wake-ups (each takes the GIL
+# from the code under test: one listener per host, all of them idle most of the time).
+POLL_INTERVAL = 0.5
+
+
 class Listener:
     """One server plus the thread running its accept loop."""
 
     def __init__(self, host: str, dispatch: Dispatch, name: str) -> None:
         self.server = EmulatorHTTPServer(host, dispatch)
         self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, name=f"emu-{name}", daemon=True
+            target=self.server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, name=f"emu-{name}",
+            daemon=True,
         )
 
     def start(self) -> None:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        stopping = threading.Thread(target=self.server.shutdown, daemon=True)
+        stopping.start()
+        while stopping.is_alive() and self.thread.is_alive():
+            self._wake()  # the accept loop sees the shutdown request as soon as its select returns
+            stopping.join(0.05)
+        stopping.join(5)
         self.server.server_close()
         self.server.close_connections()
         self.thread.join(5)
 
     def join_workers(self, timeout: float) -> None:
         self.server.join_workers(timeout)
+
+    def _wake(self) -> None:
+        """Connect and leave at once: the accept loop's select returns, and it checks for shutdown first."""
+        with contextlib.suppress(OSError), socket.create_connection(self.server.server_address[:2], timeout=1):
+            pass

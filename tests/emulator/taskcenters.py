@@ -135,9 +135,9 @@ class TaskCenter(GatewayService):
             visibility_delay=self.emu.visibility_delay,
             offset=offset,
             limit=limit,
+            render=LIST_ITEM[self.name],
         )
-        render = LIST_ITEM[self.name]
-        items = [render(item) if kind == "task" else item for kind, item in page]
+        items = [item for _kind, item in page]
         body = self.list_body(items)
         if self.name not in self.emu.omit_total_count:
             body["total_count"] = total

@@ -7,6 +7,7 @@ while always rendering a numeric offset (+0800), never "Z".
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -40,8 +41,10 @@ def offset_of(text: str) -> timedelta:
     return offset
 
 
+@functools.lru_cache(maxsize=65536)
 def format_offset_time(value: datetime, offset: timedelta) -> str:
-    """Render an aware datetime as 'yyyy-mm-ddThh:mm:ss+hhmm' in the given offset."""
+    """Render an aware datetime as 'yyyy-mm-ddThh:mm:ss+hhmm' in the given offset (remembered: every list
+    call renders each task it returns, and the same tasks are listed again on every call)."""
     local = value.astimezone(timezone(offset))
     return local.strftime("%Y-%m-%dT%H:%M:%S") + _offset_text(offset)
 

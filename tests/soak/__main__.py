@@ -35,7 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sharded", action="store_true",
                         help='every tick fires two shard timers ({"services": ...}) on one state')
     parser.add_argument("--logs", action="store_true", help="keep the function's own log lines (many)")
+    parser.add_argument("--profile-runs", default="", help=argparse.SUPPRESS)  # "N-M": cProfile runs N..M
+    parser.add_argument("--profile-out", default="soak.prof", help=argparse.SUPPRESS)
+    parser.add_argument("--first-invoked", type=int, default=1, help=argparse.SUPPRESS)  # earlier runs: world only
     args = parser.parse_args(argv)
+    profile_runs = tuple(int(n) for n in args.profile_runs.split("-")) if args.profile_runs else None
+    if profile_runs is not None and len(profile_runs) != 2:
+        parser.error("--profile-runs takes N-M")
     settings = dict(item.split("=", 1) for item in args.set if "=" in item)
     if len(settings) != len(args.set) or not all(key.startswith("TASKWATCH_") for key in settings):
         parser.error("--set takes TASKWATCH_KEY=VALUE")
@@ -48,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULTS)}")
     options = SoakOptions(runs=args.runs, seed=args.seed, offset_reading=args.offset_reading,
                           faults=tuple(f for f in chosen if f not in left_out), new_task_rate=args.new_task_rate,
-                          environment=settings, sharded=args.sharded)
+                          environment=settings, sharded=args.sharded,
+                          profile_runs=profile_runs, profile_out=args.profile_out,
+                          first_invoked=args.first_invoked)
 
     def progress(run: int, seconds: float) -> None:
         print(f"  run {run}/{options.runs}: {seconds:.0f} s", file=sys.stderr, flush=True)

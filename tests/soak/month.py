@@ -25,6 +25,7 @@ The TaurusDB `offset` reading the emulator follows is a parameter of the whole s
 
 from __future__ import annotations
 
+import cProfile
 import random
 import threading
 import time
@@ -36,6 +37,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import taskwatch.lease as lease_module
 from index import handler
 
 from tests.emulator import CloudEmulator, Fault, render
@@ -58,7 +60,16 @@ HTTP_TIMEOUT = 2.0  # seconds, TASKWATCH_HTTP_TIMEOUT of every run: ample for th
 TIMEOUT_RUN_HTTP_TIMEOUT = 0.4
 TIMEOUT_DELAY = 0.55
 SLOW_LATENCY = 0.03
+# Waits that only stretch the month, shortened where nothing depends on their length (README "Time"):
+# - 5xx back-offs (0.5 s and 1.5 s in production, 10-20 ms in tests/simulation.py): an outage retries every
+#   list call twice, about 2,000 back-offs a month;
+# - the lease's settle floor (lease.SETTLE_FLOOR, 50 ms): waited on every save, a third of the runs, but it
+#   only matters when another invocation may write the lease meanwhile, so it is kept in the runs where two
+#   invocations overlap; the others wait 3 x their lease PUT's round trip with a 5 ms floor.
+SERVER_BACKOFF = (0.002, 0.004)
+SETTLE_FLOOR_ALONE = 0.005
 START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+PRODUCTION_SETTLE_FLOOR = lease_module.SETTLE_FLOOR
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,11 @@ class SoakOptions:
     blind_after: int = 3
     environment: dict[str, str] = field(default_factory=dict)  # extra TASKWATCH_* settings
     sharded: bool = False  # every tick fires the shard timers (SHARD_EVENTS) instead of one full timer
+    profile_runs: tuple[int, int] | None = None  # (first, last) run to profile with cProfile
+    profile_out: str = "soak.prof"  # where the profile of those runs is written (pstats format)
+    # Runs before this one only move the world (tasks, faults) and invoke nothing: a quick way to time or
+    # profile late-month runs. The ledger then finds problems (what the skipped runs did not publish).
+    first_invoked: int = 1
 
 
 @dataclass
@@ -207,10 +223,13 @@ class Month:
         self.emu.objects.set_encryption(self.rng.choice(modes))
 
     # ---- runs -----------------------------------------------------------------------------------------
-    def run(self, run: int, name: str | None) -> None:
+    def run(self, run: int, name: str | None, invoked: bool = True) -> None:
         self.clock.value += RUN_EVERY
         self.produce(run)
         events, budget, together, settings = self.arm(run, name)
+        if not invoked:
+            events, together = [], False
+        lease_module.SETTLE_FLOOR = PRODUCTION_SETTLE_FLOOR if together else SETTLE_FLOOR_ALONE
         now = self.clock()
         results: list[Invocation] = []
 
@@ -254,7 +273,8 @@ def simulated_month(options: SoakOptions) -> Iterator[Month]:
                           now=clock, seed_examples=False, taurusdb_offset_mode=options.offset_reading) as emu:
         settings = {"TASKWATCH_HTTP_TIMEOUT": str(HTTP_TIMEOUT), "TASKWATCH_BLIND_AFTER": str(options.blind_after),
                     **options.environment}
-        with simulated_function(mp, function_environment(emu, **settings), clock):
+        mp.setattr(lease_module, "SETTLE_FLOOR", PRODUCTION_SETTLE_FLOOR)  # set per run (Month.run), restored after
+        with simulated_function(mp, function_environment(emu, **settings), clock, server_backoff=SERVER_BACKOFF):
             yield Month(emu, clock, options)
 
 
@@ -269,9 +289,15 @@ class SoakResult:
 def soak(options: SoakOptions, progress: Callable[[int, float], None] | None = None) -> SoakResult:
     """Run the month (and the fault-free tail), then check the ledger."""
     started = time.monotonic()
+    profiler = cProfile.Profile() if options.profile_runs else None
     with simulated_month(options) as month:
         for run in range(1, options.runs + 1):
-            month.run(run, month.draw(run))
+            profiling = profiler is not None and options.profile_runs[0] <= run <= options.profile_runs[1]
+            if profiling:
+                profiler.enable()
+            month.run(run, month.draw(run), invoked=run >= options.first_invoked)
+            if profiling:
+                profiler.disable()
             if progress is not None and run % 500 == 0:
                 progress(run, time.monotonic() - started)
         month.outages.clear()
@@ -281,6 +307,8 @@ def soak(options: SoakOptions, progress: Callable[[int, float], None] | None = N
         problems = month.ledger.problems(end)
         problems += [f"emulator error: {e.strip().splitlines()[-1]}" for e in month.emu.errors]
         totals = month.ledger.totals(end)
+    if profiler is not None:
+        profiler.dump_stats(options.profile_out)
     totals["runs"] = options.runs
     totals["tail runs"] = options.tail_runs
     return SoakResult(totals, problems, time.monotonic() - started, month.ledger)

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import pstats
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from tests.simulation import RUN_EVERY
 
@@ -84,3 +86,15 @@ def test_a_month_of_300_runs_with_outages_crashes_overlaps_and_shards_loses_noth
 def test_shard_timers_on_one_state_still_report_a_source_that_is_down() -> None:
     result = soak(SoakOptions(runs=150, seed=2, faults=("server_error",), sharded=True))
     assert not result.problems, "\n".join([str(result.totals), *result.problems[:30]])
+
+
+def test_a_late_slice_invokes_only_its_own_runs_and_profiles_them(tmp_path: Path) -> None:
+    """--first-invoked and --profile-runs (for timing late-month runs): the runs before the slice move the
+    world only, the slice is invoked and profiled, and the ledger still sees what the skipped runs left."""
+    out = tmp_path / "slice.prof"
+    result = soak(SoakOptions(runs=60, seed=1, new_task_rate=0.5, first_invoked=51, profile_runs=(52, 53),
+                              profile_out=str(out)))
+    invoked = {i.run for i in result.ledger.invocations}
+    assert min(invoked) == 51 and max(invoked) == 60 + SoakOptions.tail_runs
+    assert result.totals["failures produced"] > 10  # produced while nothing was invoked
+    assert pstats.Stats(str(out)).total_calls > 0

@@ -179,17 +179,18 @@ class TaskCenter:
         return len(items), fresh
 
     def peek_ids(self, document: Any, listing: Listing) -> list[str]:
-        """The task IDs a page holds, without taking it (to tell the readings of `offset` apart)."""
-        items, _errors = self._check_page(self._schema(), document, listing)
+        """The task IDs a page holds, without taking it (to tell the readings of `offset` apart). Only its
+        envelope is checked here: its records are checked when the page is taken (absorb), or never count."""
+        items, _errors = self._check_page(self._schema(), document, listing, records=False)
         return [self._task(_lenient(self.spec.item_fields, item, []), item, []).id for item in items]
 
     def _schema(self) -> PageValidator:
         return page_validator(f"{self.spec.service}_list", self.spec.items_key)
 
-    def _check_page(self, schema: PageValidator, document: Any,
-                    listing: Listing) -> tuple[list[Any], dict[int, list[str]]]:
+    def _check_page(self, schema: PageValidator, document: Any, listing: Listing,
+                    records: bool = True) -> tuple[list[Any], dict[int, list[str]]]:
         """Validate the page; an envelope that does not match fails the call, a bad record is kept."""
-        envelope, record_errors = schema.check(document)
+        envelope, record_errors = schema.check(document, records)
         if envelope:
             for reason in envelope:
                 listing.violations.append(Violation(self.source, "list", reason.split(":")[0], reason))
