@@ -115,6 +115,8 @@ def measure(prep: Prepared) -> Outcome:
     out.checks += [
         Check("storm: peak RSS, 30,000 remembered", round(peak, 1), BUDGET_MB, "<=", "MB",
               f"of which SDK import {sdk_mb:.1f} MB"),
+        Check("storm: peak RSS, first run (no state: 30,000 failures baselined or alerted)",
+              round(first["maxrss_kb"] / 1024, 1), BUDGET_MB, "<=", "MB"),
         Check("storm: list calls beyond the fewest", made - fewest, 0, "<="),
         Check("storm: detail, SMN calls and OBS writes (nothing new)",
               sum(v for k, v in counts.items() if k.endswith(".detail") or k in ("smn.publish", "obs.put")), 0, "<="),
