@@ -3,9 +3,12 @@ unreadable values, not crashes."""
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 import pytest
 from taskwatch.timeutil import iso, parse_instant
-from taskwatch.validation import RecordValidator
+from taskwatch.validation import PageValidator, RecordValidator
 
 
 def test_the_memo_tells_true_from_one() -> None:
@@ -26,3 +29,31 @@ def test_out_of_range_instants_are_refused_as_values(text: str) -> None:
 
 def test_in_range_instants_still_read() -> None:
     assert iso(parse_instant("9999-12-31T23:59:59+0800")) == "9999-12-31T15:59:59Z"
+
+
+def _retained_by_validation(status: str, count: int) -> int:
+    """Bytes still allocated after one page validator checked `count` failures with distinct 20 KB reasons,
+    made page by page (as responses arrive) and let go."""
+    page = PageValidator("gaussdb_list", "tasks")
+
+    def record(i: int) -> dict:
+        return {"job_id": f"j{i}", "name": "n", "status": status, "created_at": "2026-11-23T07:00:00+0800",
+                "fail_reason": f"{i:08d}" + "x" * 20_000}
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for start in range(0, count, 50):
+            page.check({"tasks": [record(i) for i in range(start, start + 50)], "total_count": count})
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("status", ["Failed", "Lost"])  # valid records, then invalid ones (the error memo)
+def test_the_memos_do_not_keep_long_values_after_their_pages(status: str) -> None:
+    """The memos are bounded in entries, not bytes: 300 failures with distinct 20 KB reasons (6 MB) must not
+    stay in memory after their pages are let go, as a first run over a month of failures lets them go."""
+    assert _retained_by_validation(status, 300) < 1_000_000

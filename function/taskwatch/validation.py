@@ -23,6 +23,11 @@ FLAT_KEYWORDS = {"type", "required", "properties", "description", "title", "$com
 SCALARS = (str, int, float, bool, type(None))
 MEMO_LIMIT = 50_000  # remembered verdicts per page validator, so memory stays bounded in warm containers
 ERRORS_LIMIT = 512  # remembered error lists of invalid records (a bad record is listed again every run)
+# Only short values and records are remembered: the memos are bounded in entries, and a long value (a
+# 3,000-character fail_reason) is rarely repeated, yet held by the memo it would outlive its page (a first
+# run over a month of failures lets each page go: its reasons must go with it).
+MEMO_TEXT_LIMIT = 256  # characters of a string value remembered by its verdict
+ERRORS_KEY_LIMIT = 4096  # characters of a record's JSON text remembered with its errors
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -67,7 +72,7 @@ class RecordValidator:
             field = self.fields.get(name)
             if field is None:
                 continue
-            if isinstance(value, SCALARS):
+            if isinstance(value, SCALARS) and not (type(value) is str and len(value) > MEMO_TEXT_LIMIT):
                 key = (name, type(value), value)
                 verdict = memo.get(key)
                 if verdict is None:
@@ -90,6 +95,8 @@ class RecordValidator:
         try:
             key: str | None = json.dumps(item, sort_keys=True, separators=(",", ":"))
         except (TypeError, ValueError):  # not JSON data (not from a response): not remembered
+            key = None
+        if key is not None and len(key) > ERRORS_KEY_LIMIT:
             key = None
         remembered = self.error_memo.get(key) if key is not None else None
         if remembered is not None:
