@@ -83,8 +83,13 @@ def _entry_fields(task: Task) -> dict[str, Any]:
 def unread_sources(state: State, watched: Iterable[str]) -> set[str]:
     """The watched sources this state has never seen (no health record, no task): their first reading is a
     baseline, as a first run's is. Shard triggers share one state, so after a first run or a reset only
-    the first shard's run finds no state: the others' sources are baselined by this, not alerted in full."""
-    known = set(state.sources) | {entry_source(entry) for entry in state.tasks.values()}
+    the first shard's run finds no state: the others' sources are baselined by this, not alerted in full.
+    A source is seen once it has answered completely (its health record has last_ok): one that failed or was
+    cut short on every reading so far has a health record, and maybe some tasks, but its month of history
+    was never read, and is baselined when it first answers. A source without a health record (its target
+    removed and added again) is seen if the state holds its tasks."""
+    known = {source for source, health in state.sources.items() if isinstance(health, dict) and health.get("last_ok")}
+    known |= {source for source in map(entry_source, state.tasks.values()) if source not in state.sources}
     return {source for source in watched if source not in known}
 
 

@@ -1,0 +1,27 @@
+"""The first reading of a source is a baseline even when the source does not answer on the first run: its
+history was never read, so the run where it first answers completely baselines it, as a first run does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import alerted_keys, invoke
+from tests.emulator import Fault
+from tests.guarantees.failures import add_failure
+
+
+def test_a_source_unreadable_on_the_first_run_is_baselined_when_it_first_answers(emulator, env, monkeypatch) -> None:
+    monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb,dds")
+    old = add_failure(emulator, service="taurusdb", age=timedelta(hours=3))
+    down = emulator.faults.add(Fault(call="taurusdb.list", kind="403", times=None))
+    first = invoke()
+    assert [r["ok"] for r in first["sources"] if r["source"].endswith("/taurusdb")] == [False]
+    second = invoke()  # still down: a second failing reading changes nothing
+    emulator.faults.remove(down)
+    recent = add_failure(emulator, service="taurusdb", age=timedelta(minutes=5))
+    third = invoke()
+    assert old not in alerted_keys(emulator)  # no month of history alerted when the source first answers
+    assert third["baselined"] == 1 and second["baselined"] == 0
+    assert alerted_keys(emulator).count(recent) == 1  # a recent failure is still alerted, once
+    invoke()
+    assert old not in alerted_keys(emulator) and alerted_keys(emulator).count(recent) == 1
