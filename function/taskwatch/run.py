@@ -213,29 +213,31 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
 
     settled = Settled()
     unread = decide.unread_sources(state, ctx.watched)
-    stamp, shared, lock = iso(ctx.now) or "", {}, threading.Lock()
+    stamp, shared = iso(ctx.now) or "", {}
+    Baselines = dict[str, dict[str, Any]]
 
-    def settle(task: Task) -> str | None:
-        verdict = decide.settled_outcome(state, task, ctx.config, ctx.now, unread)
-        if verdict == "baseline":
-            entry = decide.baseline_entry(task, stamp, shared)
-            with lock:
-                settled.baselines[task.key] = entry
-        return verdict
-
-    def list_one(job: tuple[TaskCenter, str, str | None]) -> tuple[str, Listing | None, Exception | None]:
+    def list_one(job: tuple[TaskCenter, str, str | None]) -> tuple[str, Listing | None, Exception | None, Baselines]:
         center, status, reading = job
+        kept: dict[str, dict[str, Any]] = {}  # this listing's own: a listing that fails counts none of them
+
+        def settle(task: Task) -> str | None:
+            verdict = decide.settled_outcome(state, task, ctx.config, ctx.now, unread)
+            if verdict == "baseline":
+                kept[task.key] = decide.baseline_entry(task, stamp, shared)
+            return verdict
+
         try:
-            return center.source, center.list_tasks(status, start, end, reading, settle), None
+            listing = center.list_tasks(status, start, end, reading, settle)
         except (SourceError, OutOfTime) as exc:
-            return center.source, None, exc
+            return center.source, None, exc, {}
         except Exception as exc:  # contained: recorded against this source, the others go on
-            return center.source, None, SourceError(internal_error(exc, ctx), kind="internal")
+            return center.source, None, SourceError(internal_error(exc, ctx), kind="internal"), {}
+        return center.source, listing, None, kept
 
     tasks: list[Task] = []
     violations: list[Violation] = []
     with ThreadPoolExecutor(max_workers=ctx.config.concurrency, thread_name_prefix="list") as pool:
-        for source, listing, error in pool.map(list_one, jobs):
+        for source, listing, error, kept in pool.map(list_one, jobs):
             report = reports[source]
             if error is not None:
                 if isinstance(error, OutOfTime):
@@ -248,6 +250,7 @@ def query_sources(ctx: RunContext, state: State) -> tuple[list[Task], list[Sourc
             assert listing is not None
             tasks.extend(listing.tasks)
             settled.add(listing)
+            settled.baselines.update(kept)
             violations.extend(listing.violations)
             report.tasks += listing.listed
             report.pages += listing.pages

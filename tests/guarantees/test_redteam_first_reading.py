@@ -25,3 +25,18 @@ def test_a_source_unreadable_on_the_first_run_is_baselined_when_it_first_answers
     assert alerted_keys(emulator).count(recent) == 1  # a recent failure is still alerted, once
     invoke()
     assert old not in alerted_keys(emulator) and alerted_keys(emulator).count(recent) == 1
+
+
+def test_a_first_reading_that_fails_midway_keeps_its_counts_truthful(emulator, env, monkeypatch) -> None:
+    """A listing that fails after its first page counts nothing (its report says it failed): the failures its
+    first page held are neither counted as seen nor as baselined, and are baselined when it first answers."""
+    monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb")
+    old = [add_failure(emulator, service="taurusdb", age=timedelta(hours=3, minutes=i)) for i in range(120)]
+    emulator.faults.add(Fault(call="taurusdb.list", kind="403", times=None, after=1))
+    first = invoke()
+    assert first["sources"][0]["ok"] is False
+    assert (first["tasks_seen"], first["failures_seen"], first["baselined"]) == (0, 0, 0)
+    emulator.faults.clear()
+    second = invoke()
+    assert (second["tasks_seen"], second["failures_seen"], second["baselined"]) == (120, 120, 120)
+    assert not set(old) & set(alerted_keys(emulator))
