@@ -27,6 +27,22 @@ def test_out_of_range_instants_are_refused_as_values(text: str) -> None:
         parse_instant(text)
 
 
+def test_the_instant_cache_keeps_no_long_texts() -> None:
+    """The cache is bounded in entries: a time with endless fraction digits (the format allows any number)
+    must not stay in memory with it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        for i in range(50):
+            assert iso(parse_instant(f"2026-01-01T00:00:{i:02d}." + "1" * 100_000 + "Z")).endswith(f"{i:02d}Z")
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert retained < 1_000_000
+
+
 def test_in_range_instants_still_read() -> None:
     assert iso(parse_instant("9999-12-31T23:59:59+0800")) == "9999-12-31T15:59:59Z"
 

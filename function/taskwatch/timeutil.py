@@ -22,6 +22,7 @@ _ZONES_LIMIT = 256
 # too), and parsing costs several microseconds each; bounded, and emptied when full.
 _PARSED: dict[str, datetime] = {}
 PARSED_LIMIT = 4096
+PARSED_TEXT_LIMIT = 40  # an API time is 20-32 characters; a longer one (endless fraction digits) is not kept
 
 
 def parse_instant(text: str | None) -> datetime | None:
@@ -31,9 +32,10 @@ def parse_instant(text: str | None) -> datetime | None:
     moment = _PARSED.get(text)
     if moment is None:
         moment = _parse_instant(text)
-        if len(_PARSED) >= PARSED_LIMIT:
-            _PARSED.clear()
-        _PARSED[text] = moment
+        if len(text) <= PARSED_TEXT_LIMIT:
+            if len(_PARSED) >= PARSED_LIMIT:
+                _PARSED.clear()
+            _PARSED[text] = moment
     return moment
 
 
