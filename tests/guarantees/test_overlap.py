@@ -116,3 +116,31 @@ def test_a_first_run_alone_baselines_while_listing_and_the_next_run_sees_them_kn
     second = invoke()
     assert second["baselined"] == 0 and second["new_failures"] == 0 and second["messages_published"] == 0
     assert not set(old) & set(alerted_keys(emulator))
+
+
+def test_a_first_run_retried_on_the_state_of_a_run_that_could_not_read_the_source_still_baselines(
+        emulator, env, monkeypatch) -> None:
+    """Run B, inside A's first run, cannot read the task center and saves only its health. A decides again on
+    B's state: the source has a health record but was never read, so A's baselines still count, and no
+    later run alerts the history (before: A dropped them as 'seen by B', and the next run alerted them all)."""
+    monkeypatch.setenv("TASKWATCH_BACKFILL", "1h")
+    monkeypatch.setenv("TASKWATCH_SERVICES", "dds")
+    old = [add_failure(emulator, service="dds", age=timedelta(hours=6, minutes=i)) for i in range(3)]
+    inner: list[dict] = []
+
+    def run_b_inside_a(call: str, query: dict) -> None:
+        if call == "dds.list" and not inner:
+            inner.append({})
+            down = emulator.faults.add(Fault(call="dds.list", kind="403", times=None))
+            inner[0] = invoke()
+            emulator.faults.remove(down)
+
+    emulator.before_answer = run_b_inside_a
+    a = invoke()
+    emulator.before_answer = None
+    b = inner[0]
+    assert b["sources"][0]["ok"] is False and b["state"]["written"], b
+    assert a["baselined"] == 3 and a["state"]["tasks"] >= 3, a
+    later = invoke()
+    assert later["baselined"] == 0 and later["new_failures"] == 0, later
+    assert not set(old) & set(alerted_keys(emulator))
