@@ -99,7 +99,7 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
     (recorded without alerting, when older than TASKWATCH_BACKFILL) on a fresh state, and in a source of
     `first_reading` (see unread_sources)."""
     result = Observations()
-    backfill_horizon = now - timedelta(seconds=config.backfill)
+    backfill = timedelta(seconds=config.backfill)
     stuck_horizon = now - timedelta(seconds=config.stuck_after) if config.stuck_after > 0 else None
     alert_statuses = {s.lower() for s in config.alert_statuses}
     for task in tasks:
@@ -115,7 +115,7 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
         if failed:
             result.failures_seen += 1
             if entry is None:
-                if _to_baseline(state, task, backfill_horizon, first_reading):
+                if _to_baseline(state, task, now, backfill, first_reading):
                     state.tasks[task.key] = baseline_entry(task, iso(now) or "")
                     result.baselined += 1
                     continue
@@ -137,12 +137,27 @@ def observe(state: State, tasks: Iterable[Task], config: Config, now: datetime,
     return result
 
 
-def _to_baseline(state: State, task: Task, backfill_horizon: datetime, first_reading: set[str] | None) -> bool:
+def _to_baseline(state: State, task: Task, now: datetime, backfill: timedelta,
+                 first_reading: set[str] | None) -> bool:
     """A failure the state has never seen, recorded without an alert: it ended before TASKWATCH_BACKFILL, on
     a fresh state or in a source read for the first time (see unread_sources)."""
     finished = task.ended or task.created
-    return (finished is not None and finished < backfill_horizon
-            and (state.fresh or (first_reading is not None and task.source in first_reading)))
+    if finished is None or not (state.fresh or (first_reading is not None and task.source in first_reading)):
+        return False
+    return finished < _watch_horizon(state, task.source, now, backfill)
+
+
+def _watch_horizon(state: State, source: str, now: datetime, backfill: timedelta) -> datetime:
+    """The baseline's horizon for a source. A source watched but never read completely (its health record's
+    watched_since, no last_ok) was covered only by its blind alert meanwhile: what ended while it was watched
+    is alerted when it first answers, and only what ended before watching began (less the backfill, as on
+    a first run) is baselined. A month of history is not alerted, and a day of outage is not dropped."""
+    health = state.sources.get(source) if not state.fresh else None
+    try:
+        since = from_iso(health.get("watched_since")) if isinstance(health, dict) else None
+    except (TypeError, ValueError):
+        since = None
+    return now - backfill if since is None else min(now, since) - backfill
 
 
 def baseline_entry(task: Task, stamp: str, shared: dict[str, str] | None = None) -> dict[str, Any]:
@@ -173,8 +188,8 @@ def settled_outcome(state: State, task: Task, config: Config, now: datetime,
     if not passes_filters(task, config):
         return "filtered"
     if entry is None:
-        backfill_horizon = now - timedelta(seconds=config.backfill)
-        return "baseline" if failed and _to_baseline(state, task, backfill_horizon, first_reading) else None
+        backfill = timedelta(seconds=config.backfill)
+        return "baseline" if failed and _to_baseline(state, task, now, backfill, first_reading) else None
     if failed:
         return "failure" if (entry.get("notified_at") or entry.get("baselined_at") or entry.get("gave_up_at")) \
             else None

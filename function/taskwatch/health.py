@@ -21,7 +21,10 @@ def record_source(state: State, source: str, ok: bool, error: str | None, now: d
         if entry.get("consecutive_failures") or entry.get("last_error") or "last_ok" not in entry:
             # Only on a change, so a steady run leaves the state untouched (and unwritten).
             entry.update(consecutive_failures=0, last_ok=iso(now), last_error=None)
+            entry.pop("watched_since", None)  # read completely: decided by the state's tasks from now on
         return "recovered" if entry.get("blind") else None
+    if "last_ok" not in entry:  # never read completely: when watching began (see decide._watch_horizon)
+        entry.setdefault("watched_since", iso(now))
     entry["consecutive_failures"] = int(entry.get("consecutive_failures", 0)) + 1
     entry["last_error"] = clean(SCRUBBER(error or "unknown error"), 400)
     if entry["consecutive_failures"] >= blind_after and not entry.get("blind"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import alerted_keys, invoke
+from tests.conftest import alerted_keys, emulator_with, invoke, published
 from tests.emulator import Fault
+from tests.guarantees.clock import Clock, use_clock
 from tests.guarantees.failures import add_failure
 
 
@@ -40,3 +41,29 @@ def test_a_first_reading_that_fails_midway_keeps_its_counts_truthful(emulator, e
     second = invoke()
     assert (second["tasks_seen"], second["failures_seen"], second["baselined"]) == (120, 120, 120)
     assert not set(old) & set(alerted_keys(emulator))
+
+
+def test_failures_that_end_while_a_never_read_source_is_down_are_alerted_when_it_answers(env, monkeypatch) -> None:
+    """Watching began with the first run (the health record's watched_since). A failure that ended during a
+    day-long outage is older than TASKWATCH_BACKFILL when the source first answers, yet it happened while the
+    source was watched (covered by its blind alert until then): it is alerted, not baselined. What ended
+    before watching began (less the backfill) is still baselined."""
+    clock = Clock()
+    use_clock(monkeypatch, clock)
+    monkeypatch.setenv("TASKWATCH_SERVICES", "taurusdb,dds")
+    monkeypatch.setenv("TASKWATCH_BLIND_AFTER", "1")
+    with emulator_with(monkeypatch, now=clock) as emu:
+        before = add_failure(emu, service="taurusdb", age=timedelta(hours=3))
+        down = emu.faults.add(Fault(call="taurusdb.list", kind="403", times=None))
+        invoke()
+        clock.advance(hours=12)
+        during = add_failure(emu, service="taurusdb", age=timedelta(hours=2))
+        clock.advance(hours=12)
+        invoke()
+        assert "blind" in [m["http"]["kind"] for m in published(emu)]
+        emu.faults.remove(down)
+        answered = invoke()
+        assert answered["baselined"] == 1, answered
+        assert alerted_keys(emu).count(during) == 1 and before not in alerted_keys(emu)
+        invoke()
+        assert alerted_keys(emu).count(during) == 1
