@@ -125,6 +125,8 @@ def test_a_first_run_retried_on_the_state_of_a_run_that_could_not_read_the_sourc
     later run alerts the history (before: A dropped them as 'seen by B', and the next run alerted them all)."""
     monkeypatch.setenv("TASKWATCH_BACKFILL", "1h")
     monkeypatch.setenv("TASKWATCH_SERVICES", "dds")
+    # One request in flight: A's other dds listing waits for the slot while B runs, so only B meets the 403.
+    monkeypatch.setenv("TASKWATCH_CONCURRENCY", "1")
     old = [add_failure(emulator, service="dds", age=timedelta(hours=6, minutes=i)) for i in range(3)]
     inner: list[dict] = []
 
