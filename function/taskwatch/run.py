@@ -42,6 +42,7 @@ from .state.document import State, entry_source, fold_notices, size_notice
 from .state.shards import start_from_shared
 from .tasks import SERVICE_TITLES, Target, Task
 from .timeutil import iso, utcnow
+from .warm import SHELF
 
 VIOLATION_SAMPLES = 20
 PUBLISH_WORKERS = 4  # SMN publishes in flight at once
@@ -486,6 +487,14 @@ def run(config: Config, credentials: Credentials, deadline: Deadline, *, trigger
     if any(t.agency is not None for t in config.targets):  # other accounts: IAM's host only when needed
         ctx.agencies = AgencyCredentials(credentials, config.endpoint("iam", config.obs_region), ctx.policy,
                                          deadline, config.http_timeout)
+    try:
+        return _run(ctx, started, trigger)
+    finally:
+        SHELF.give_back(deadline)  # the clients this run borrowed, for the next invocation (warm.py)
+
+
+def _run(ctx: RunContext, started: float, trigger: str | None) -> dict[str, Any]:
+    config, credentials, deadline = ctx.config, ctx.credentials, ctx.deadline
     summary = new_summary(ctx, trigger)
     store = open_store(config, credentials, deadline)
     state, etag = load_state(store, ctx, summary)

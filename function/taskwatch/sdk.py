@@ -19,6 +19,7 @@ from huaweicloudsdkcore.invoker.invoker import SyncInvoker
 
 from .credentials import Credentials
 from .deadline import Deadline
+from .warm import SHELF, credentials_digest
 
 
 class DeadlineHttpConfig(HttpConfig):
@@ -35,6 +36,10 @@ class DeadlineHttpConfig(HttpConfig):
         self._wanted = wanted
         self._keep = keep
         super().__init__()
+
+    def bind(self, deadline: Deadline) -> None:
+        """The invocation this (kept) client now works for: its calls take their timeouts from its time."""
+        self._deadline = deadline
 
     @property  # type: ignore[override]
     def timeout(self) -> tuple[float, float]:
@@ -58,20 +63,32 @@ def build_client(client_class: Any, endpoint: str, project_id: str, credentials:
     With a deadline, each call's timeouts come from the time left before `keep` (DeadlineHttpConfig);
     `read_timeout` is then the most a call may wait. The SDK's own logger is quietened: it logs every
     HTTP 429 at ERROR level, although the call's error is raised, classified and reported by the run
-    anyway (one readable line, not two)."""
-    logging.getLogger(f"HuaweiCloud-SDK-{client_class.__name__}").setLevel(logging.CRITICAL)
+    anyway (one readable line, not two).
+
+    With a deadline the client is borrowed from the warm instance's shelf (warm.py) and lent to that run
+    until run.run gives it back: a later invocation reuses it, and its open connections."""
     if deadline is not None:
-        config: HttpConfig = DeadlineHttpConfig(deadline, read_timeout, keep)
-    else:
-        config = HttpConfig.get_default_config()
-        config.timeout = (5, read_timeout)
+        key = (client_class, endpoint, project_id, credentials_digest(credentials), read_timeout, pool_size, keep)
+        config, client = SHELF.borrow(key, deadline, lambda: _build(client_class, endpoint, project_id, credentials,
+                                                                    DeadlineHttpConfig(deadline, read_timeout, keep),
+                                                                    pool_size))
+        config.bind(deadline)
+        return client
+    config = HttpConfig.get_default_config()
+    config.timeout = (5, read_timeout)
+    return _build(client_class, endpoint, project_id, credentials, config, pool_size)[1]
+
+
+def _build(client_class: Any, endpoint: str, project_id: str, credentials: Credentials, config: HttpConfig,
+           pool_size: int) -> tuple[Any, Any]:
+    logging.getLogger(f"HuaweiCloud-SDK-{client_class.__name__}").setLevel(logging.CRITICAL)
     config.retry_times = 0
     config.pool_maxsize = pool_size
     config.pool_connections = pool_size
     basic = BasicCredentials(credentials.ak, credentials.sk, project_id)
     if credentials.security_token:
         basic = basic.with_security_token(credentials.security_token)
-    return (
+    return config, (
         client_class.new_builder()
         .with_credentials(basic)
         .with_endpoints([endpoint])

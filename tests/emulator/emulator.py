@@ -161,6 +161,15 @@ class CloudEmulator:
         for listener in listeners.values():
             listener.join_workers(2.0)
 
+    def connections_accepted(self) -> int:
+        """TCP connections accepted so far, over every service."""
+        return sum(listener.server.accepted for listener in self._listeners.values())
+
+    def drop_connections(self) -> None:
+        """Close every open client connection, as a server's idle timeout does between invocations."""
+        for listener in self._listeners.values():
+            listener.server.close_connections()
+
     def __enter__(self) -> CloudEmulator:
         return self.start()
 

@@ -113,6 +113,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self._track_lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._workers: list[threading.Thread] = []
+        self.accepted = 0  # TCP connections accepted: a client that keeps its connections opens few
         super().__init__((host, 0), _Handler)
 
     @property
@@ -125,6 +126,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             target=self.process_request_thread, args=(request, client_address), daemon=True
         )
         with self._track_lock:
+            self.accepted += 1
             self._connections.add(request)
             self._workers = [w for w in self._workers if w.is_alive()]
             self._workers.append(worker)

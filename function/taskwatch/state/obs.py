@@ -15,6 +15,7 @@ from ..credentials import Credentials
 from ..deadline import Deadline
 from ..errors import StateError
 from ..sanitize import one_line
+from ..warm import SHELF
 from .obs_signature import authorization, http_date
 from .store import StateStore, StoredObject
 
@@ -33,7 +34,8 @@ class ObsStore(StateStore):
         self.deadline = deadline
         self.timeout = timeout
         self.base = endpoint_template.replace("{region}", region)
-        self.session = requests.Session()
+        # A warm instance's earlier session, with its open connection (warm.py): lent to this run only.
+        self.session = SHELF.borrow(("obs", self.base), deadline, requests.Session)
 
     def _url(self, name: str) -> str:
         encoded = quote(name, safe="/~")
