@@ -126,3 +126,43 @@ def test_nothing_changed_is_told_from_the_checksum_read() -> None:
     assert again.unchanged()
     again.tasks["dds:p:i"]["created"] = iso(NOW - timedelta(minutes=1))
     assert not again.unchanged()
+
+
+def test_reading_back_what_this_instance_wrote_skips_the_schema_pass_and_nothing_else(monkeypatch) -> None:
+    """A warm instance reads back the object it wrote: its schema check is not repeated (CheckedDigests).
+    Any other bytes are checked: an object edited by hand, or one whose parsed checksum is not the one its
+    bytes lead with (a second "checksum" key)."""
+    import taskwatch.state.document as document
+
+    checks: list[int] = []
+    real = document.state_problem
+    monkeypatch.setattr(document, "state_problem", lambda doc: checks.append(1) or real(doc))
+    monkeypatch.setattr(document, "CHECKED", document.CheckedDigests())
+    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    state = State.new(now)
+    state.tasks["dds:t1"] = entry(now)
+    data = state.to_bytes(now, "w")
+    checks.clear()
+    assert State.from_bytes(data).tasks == state.tasks
+    assert checks == []  # the very bytes written (and checked) just before
+
+    edited = json.loads(data)
+    edited["tasks"]["dds:t1"]["status"] = 7  # breaks the schema
+    with pytest.raises(StateError, match="schema"):
+        State.from_bytes(json.dumps(edited).encode())
+    assert checks == [1]
+
+    # Bytes whose leading checksum covers the rest, while json.loads keeps a later "checksum" key that was
+    # checked before: the body is not the one checked, so it is checked (and refused).
+    import hashlib
+
+    checked = json.loads(data)["checksum"]
+    head = b'{"checksum":"sha256:'
+    rest = data[len(head) + 64 + 2:].replace(b'"status":"Failed"', b'"status":7')
+    rest = rest[:-1] + b',"checksum":"' + checked.encode() + b'"}'
+    forged = head + hashlib.sha256(b"{" + rest).hexdigest().encode() + b'",' + rest
+    assert json.loads(forged)["checksum"] == checked
+    checks.clear()
+    with pytest.raises(StateError, match="schema"):
+        State.from_bytes(forged)
+    assert checks == [1]

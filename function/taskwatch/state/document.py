@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -95,6 +97,33 @@ class SettledCheck:
 @cache
 def settled_check() -> SettledCheck:
     return SettledCheck()
+
+
+class CheckedDigests:
+    """Checksums of state documents this process found to match the schema: read and checked, or checked
+    before being written. A warm instance reads back, run after run, the object it wrote: bytes whose
+    stored checksum holds and is one of these are that very document, so its schema check (a pass over
+    every entry) is not repeated. Bounded; a miss only means the check is made."""
+
+    LIMIT = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._digests: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, checksum: str) -> None:
+        with self._lock:
+            self._digests[checksum] = None
+            self._digests.move_to_end(checksum)
+            while len(self._digests) > self.LIMIT:
+                self._digests.popitem(last=False)
+
+    def __contains__(self, checksum: object) -> bool:
+        with self._lock:
+            return checksum in self._digests
+
+
+CHECKED = CheckedDigests()
 
 
 def state_problem(document: Any) -> str | None:
@@ -210,16 +239,22 @@ class State:
             document = _parse(data)
         except ValueError:
             raise StateError("state object is not JSON (truncated or overwritten?)") from None
-        problem = state_problem(document)
-        if problem is not None:
-            path, _, reason = problem.partition(": ")
-            raise StateError(f"state object does not match its schema at {path}: {reason}")
+        # The bytes are the canonical body their leading checksum covers, and that checksum is the one parsed
+        # (a second "checksum" key further on would be the one json.loads keeps).
+        holds = (_stored_checksum_holds(data) and isinstance(document, dict)
+                 and document.get("checksum") == "sha256:" + data[len(_CHECKSUM_HEAD):_HEAD_LENGTH - 2].decode())
+        if not (holds and document.get("checksum") in CHECKED):
+            problem = state_problem(document)
+            if problem is not None:
+                path, _, reason = problem.partition(": ")
+                raise StateError(f"state object does not match its schema at {path}: {reason}")
         check_version(document)
-        if not _stored_checksum_holds(data):
+        if not holds:
             body = {k: v for k, v in document.items() if k != "checksum"}
             if _checksum(body) != document["checksum"]:
                 raise StateError("state object checksum does not match (edited or corrupted)")
         checksum = document["checksum"]
+        CHECKED.add(checksum)
         document = migrate(document)
         return cls(
             created_at=document["created_at"], updated_at=document["updated_at"], tasks=document["tasks"],
@@ -290,6 +325,7 @@ class State:
         # The checksum first, then the canonical body without its opening brace: what _stored_checksum_holds
         # reads back (and what sorting the keys, checksum included, gives: versions 1 and 2 wrote the same).
         pieces[0] = _CHECKSUM_HEAD + checksum.encode("ascii") + b'",'
+        CHECKED.add("sha256:" + checksum)  # checked above: read back as stored, it needs no second check
         return b"".join(pieces)
 
     def prune(self, now: datetime, lookback_seconds: float, owns: Callable[[str], bool] | None = None) -> int:
