@@ -62,6 +62,15 @@ def test_faults_fire_in_the_child_and_the_records_come_back_once() -> None:
         assert emu.objects.encryption == "kms"
 
 
+def test_an_emulator_bug_in_the_child_reaches_the_parents_error_list() -> None:
+    with remote(Clock(T0)) as emu:
+        emu.raw_item("taurusdb", None, {"job_id": "j", "status": "Failed", "created_time": "2026-10-31T23:00:00+0000",
+                                        "not_json": {1, 2}})  # a set: the list answer cannot be encoded
+        assert taurus_ids(emu)[0] == 500
+        errors = emu.errors
+        assert len(errors) == 1 and "TypeError" in errors[0] and "set" in errors[0]
+
+
 def test_a_failed_command_raises_with_the_childs_traceback_and_the_child_goes_on() -> None:
     with remote(Clock(T0)) as emu:
         with pytest.raises(RemoteEmulatorError, match="ValueError"):
