@@ -54,6 +54,10 @@ def test_faults_fire_in_the_child_and_the_records_come_back_once() -> None:
         assert messages == [] and [(r["call"], r["fault"]) for r in records] == [("taurusdb.list", "429"),
                                                                                ("taurusdb.list", None)]
         assert emu.take_records() == ([], [])  # taken once: reset in the same round trip
+        assert taurus_ids(emu)[0] == 200
+        assert [r["call"] for r in emu.take_records(calls=["taurusdb.list", "smn.publish"])[1]] == ["taurusdb.list"]
+        assert taurus_ids(emu)[0] == 200
+        assert emu.take_records(calls=["smn.publish"]) == ([], [])  # only the calls asked for
         emu.arm([Fault(call="obs.*", kind="503")], latency=0.02)
         assert emu.latency == 0.02 and [f.call for f in emu.faults] == ["obs.*"]
         emu.arm([])
