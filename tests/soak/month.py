@@ -273,7 +273,7 @@ def simulated_month(options: SoakOptions) -> Iterator[Month]:
     clock = Clock(START)
     with pytest.MonkeyPatch.context() as mp, \
             RemoteEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
-                          now=clock, seed_examples=False, taurusdb_offset_mode=options.offset_reading) as emu:
+                           now=clock, seed_examples=False, taurusdb_offset_mode=options.offset_reading) as emu:
         settings = {"TASKWATCH_HTTP_TIMEOUT": str(HTTP_TIMEOUT), "TASKWATCH_BLIND_AFTER": str(options.blind_after),
                     **options.environment}
         mp.setattr(lease_module, "SETTLE_FLOOR", PRODUCTION_SETTLE_FLOOR)  # set per run (Month.run), restored after
