@@ -22,6 +22,7 @@ import taskwatch.timeutil as timeutil_module
 from taskwatch.retry import RetryPolicy
 
 from tests.emulator import CloudEmulator
+from tests.emulator.remote import RemoteEmulator
 from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC
 
 STATE_KEY = "taskwatch/state.json"
@@ -38,7 +39,7 @@ class Clock:
         return self.value
 
 
-def function_environment(emu: CloudEmulator, **settings: str) -> dict[str, str]:
+def function_environment(emu: CloudEmulator | RemoteEmulator, **settings: str) -> dict[str, str]:
     """The function's environment against `emu`, with quick throttling back-offs and a 1 s reserve."""
     return {
         **emu.env(), "CLOUD_SDK_AK": AK, "CLOUD_SDK_SK": SK, "TASKWATCH_REGION": REGION,

@@ -200,7 +200,7 @@ class TaskStore:
             keyed.sort(key=lambda entry: entry[0])
             end = len(keyed) if limit is None else offset + limit
             own = _record_copy if render is None else render
-            page = [(kind, own(entry) if kind == "task" else copy.deepcopy(entry))
+            page = [(kind, own(entry) if kind == "task" else _item_copy(entry))
                     for _, kind, entry in keyed[offset:end]]
             return len(keyed), page
 
@@ -218,6 +218,23 @@ def _record_copy(record: dict[str, Any]) -> dict[str, Any]:
     walk over the immutable values was most of a long listing's cost."""
     return {key: copy.deepcopy(value) if isinstance(value, (dict, list, set, bytearray)) else value
             for key, value in record.items()}
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _item_copy(value: Any) -> Any:
+    """A deep copy of a raw item, which is JSON-shaped data (it is sent as one list element): dicts and lists
+    are rebuilt, text, numbers, booleans and None shared, anything else deep-copied. Every list call copies
+    each raw item that matches, and copy.deepcopy's generic walk (its memo, a dispatch per value) was a
+    quarter of a long-running harness's emulator CPU once bad records had piled up in the listings."""
+    if isinstance(value, dict):
+        return {key: _item_copy(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_item_copy(inner) for inner in value]
+    if isinstance(value, _ATOMS):
+        return value
+    return copy.deepcopy(value)
 
 
 def _newest_first(record: dict[str, Any]) -> tuple[float, int]:

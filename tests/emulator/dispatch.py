@@ -53,12 +53,16 @@ class Dispatcher:
                     response = self._answer(service, req, route, fault)
         except Exception:  # an emulator bug must be loud in tests, never a hang
             detail = traceback.format_exc()
-            with self._lock:
-                self.errors.append(detail)
+            self.record_error(detail)
             response = api_error(500, "EMULATOR.BUG", detail.strip().splitlines()[-1])
         service.decorate(response, request_id)
         self._record(service, req, route, fault, response)
         return response
+
+    def record_error(self, detail: str) -> None:
+        """Keep the traceback of an emulator bug (`CloudEmulator.errors`)."""
+        with self._lock:
+            self.errors.append(detail)
 
     def reset(self) -> None:
         with self._lock:

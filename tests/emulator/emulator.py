@@ -144,7 +144,7 @@ class CloudEmulator:
             return self
         self._stop.clear()
         for name, service in self._services.items():
-            listener = Listener(self.host, self._dispatch_for(service), name)
+            listener = Listener(self.host, self._dispatch_for(service), name, self._dispatcher.record_error)
             self._listeners[name] = listener
             listener.start()
         return self

@@ -12,6 +12,7 @@ import socket
 import struct
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -108,8 +109,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024  # socketserver's default backlog of 5 drops bursts of new connections
 
-    def __init__(self, host: str, dispatch: Dispatch) -> None:
+    def __init__(self, host: str, dispatch: Dispatch, on_error: Callable[[str], None] | None = None) -> None:
         self.dispatch = dispatch
+        self.on_error = on_error
         self._track_lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._workers: list[threading.Thread] = []
@@ -141,6 +143,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
             return
+        if self.on_error is not None:  # a bug outside the dispatcher (reading, writing) is loud too
+            self.on_error(traceback.format_exc())
         super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
@@ -166,8 +170,9 @@ POLL_INTERVAL = 0.5
 class Listener:
     """One server plus the thread running its accept loop."""
 
-    def __init__(self, host: str, dispatch: Dispatch, name: str) -> None:
-        self.server = EmulatorHTTPServer(host, dispatch)
+    def __init__(self, host: str, dispatch: Dispatch, name: str,
+                 on_error: Callable[[str], None] | None = None) -> None:
+        self.server = EmulatorHTTPServer(host, dispatch, on_error)
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, name=f"emu-{name}",
             daemon=True,

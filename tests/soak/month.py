@@ -40,7 +40,8 @@ import pytest
 import taskwatch.lease as lease_module
 from index import handler
 
-from tests.emulator import CloudEmulator, Fault, render
+from tests.emulator import Fault, render
+from tests.emulator.remote import RemoteEmulator
 from tests.fixtures import AK, BUCKET, PROJECT, REGION, SK, TOPIC, FakeContext, timer_event
 from tests.simulation import RUN_EVERY, Clock, function_environment, simulated_function, task_key
 
@@ -101,7 +102,7 @@ class Outage:
 class Month:
     """The world of one soak: emulator, clock, the tasks the soak made, the faults in force, the ledger."""
 
-    def __init__(self, emu: CloudEmulator, clock: Clock, options: SoakOptions) -> None:
+    def __init__(self, emu: RemoteEmulator, clock: Clock, options: SoakOptions) -> None:
         self.emu, self.clock, self.options = emu, clock, options
         self.rng = random.Random(options.seed)
         self.ledger = Ledger(blind_after=options.blind_after)
@@ -174,32 +175,32 @@ class Month:
     def arm(self, run: int, name: str | None) -> tuple[list[Any], float, bool, dict[str, str]]:
         """Arm this run's faults; returns (user events to invoke, invocation budget in ms, concurrently,
         settings the invocation's context serves as user data)."""
-        self.emu.faults.clear()
-        self.emu.latency = 0.0
+        faults: list[Fault] = []
+        latency = 0.0
         self.outages = [o for o in self.outages if o.until >= run]
         service = self.rng.choice(SERVICES)
         events: list[Any] = list(SHARD_EVENTS) if self.options.sharded else [None]
         budget, together = 60_000.0, False
         settings: dict[str, str] = {}
         if name == "throttle":
-            self.emu.faults.add(Fault(call=f"{service}.list", kind="429", times=self.rng.randint(1, 3)))
+            faults.append(Fault(call=f"{service}.list", kind="429", times=self.rng.randint(1, 3)))
         elif name == "server_error":
             fault = Fault(call=f"{service}.*", kind=self.rng.choice(["500", "503"]), times=None)
             self.outages.append(Outage(fault, run + self.rng.randint(0, 11), name))
         elif name == "timeout":
-            self.emu.faults.add(Fault(call=f"{service}.list", kind="timeout", times=1, delay=TIMEOUT_DELAY))
+            faults.append(Fault(call=f"{service}.list", kind="timeout", times=1, delay=TIMEOUT_DELAY))
             settings["TASKWATCH_HTTP_TIMEOUT"] = str(TIMEOUT_RUN_HTTP_TIMEOUT)
         elif name == "slow":
-            self.emu.latency = SLOW_LATENCY
+            latency = SLOW_LATENCY
             budget = float(self.rng.randint(1050, 1600))  # TASKWATCH_RESERVE is 1 s
         elif name == "obs_outage":
             self.outages.append(Outage(Fault(call="obs.*", kind="503", times=None), run + self.rng.randint(0, 7), name))
         elif name == "encrypted_bucket":
             self.encrypt_bucket()
         elif name == "crash_after_publish":
-            self.emu.faults.add(Fault(call="obs.put", kind="500", times=None, after=1))
+            faults.append(Fault(call="obs.put", kind="500", times=None, after=1))
         elif name == "smn_answer_lost":
-            self.emu.faults.add(Fault(call="smn.publish", kind="truncated", times=1))
+            faults.append(Fault(call="smn.publish", kind="truncated", times=1))
         elif name == "smn_down":
             fault = Fault(call="smn.publish", kind="500", times=None)
             self.outages.append(Outage(fault, run + self.rng.randint(0, 3), name))
@@ -210,9 +211,10 @@ class Month:
         elif name == "bad_values":
             self.bad_record(run)
         for outage in self.outages:
-            self.emu.faults.add(outage.fault)
+            faults.append(outage.fault)
             if outage.name == "smn_down":
                 self.ledger.smn_down_runs.add(run)
+        self.emu.arm(faults, latency)  # one round trip; it also brings the emulator's clock to this run
         return events, budget, together, settings
 
     def encrypt_bucket(self) -> None:
@@ -250,8 +252,8 @@ class Month:
         else:
             for user_event in events:
                 invoke(user_event)
-        messages, requests = self.emu.smn_messages, self.emu.requests
-        self.emu.reset_records()  # keeps each run's records small: snapshots copy them
+        # Only the SMN publish records are read; taken and reset in one round trip (each run's records stay small).
+        messages, requests = self.emu.take_records(calls=("smn.publish",))
         if any(r["call"] == "smn.publish" and r["fault"] in ("truncated", "timeout") for r in requests):
             self.ledger.answer_lost_runs.add(run)
         self.ledger.messages(run, now, messages)
@@ -266,11 +268,12 @@ def source(service: str) -> str:
 
 @contextmanager
 def simulated_month(options: SoakOptions) -> Iterator[Month]:
-    """The emulator on the simulated clock, the function pointed at it, no seeded example tasks."""
+    """The emulator (in a child process: README "Time") on the simulated clock, the function pointed at it, no
+    seeded example tasks."""
     clock = Clock(START)
     with pytest.MonkeyPatch.context() as mp, \
-            CloudEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
-                          now=clock, seed_examples=False, taurusdb_offset_mode=options.offset_reading) as emu:
+            RemoteEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
+                           now=clock, seed_examples=False, taurusdb_offset_mode=options.offset_reading) as emu:
         settings = {"TASKWATCH_HTTP_TIMEOUT": str(HTTP_TIMEOUT), "TASKWATCH_BLIND_AFTER": str(options.blind_after),
                     **options.environment}
         mp.setattr(lease_module, "SETTLE_FLOOR", PRODUCTION_SETTLE_FLOOR)  # set per run (Month.run), restored after

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import pstats
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 from tests.simulation import RUN_EVERY
 
 from .ledger import Acceptance, Invocation, Ledger
-from .month import FAULTS, SoakOptions, soak
+from .month import FAULTS, SoakOptions, simulated_month, soak
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 SOURCE = "xx-test-1/p/dds"
@@ -98,3 +99,15 @@ def test_a_late_slice_invokes_only_its_own_runs_and_profiles_them(tmp_path: Path
     assert min(invoked) == 51 and max(invoked) == 60 + SoakOptions.tail_runs
     assert result.totals["failures produced"] > 10  # produced while nothing was invoked
     assert pstats.Stats(str(out)).total_calls > 0
+
+
+def test_the_month_s_emulator_runs_in_a_child_process_that_ends_with_the_month() -> None:
+    """The function and the emulator use two cores (README "Time")."""
+    with simulated_month(SoakOptions(runs=1)) as month:
+        process = month.emu._process
+        assert process is not None and process.is_alive() and process.pid != os.getpid()
+        task = month.add("dds", "Failed", month.clock())
+        month.run(1, None)
+        assert [i.summary is not None for i in month.ledger.invocations] == [True]
+        assert [t["id"] for t in month.emu.tasks("dds")] == [task] and month.emu.errors == []
+    assert not process.is_alive()
