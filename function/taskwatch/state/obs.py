@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from urllib.parse import quote
 
 import requests
@@ -35,7 +36,7 @@ class ObsStore(StateStore):
         self.timeout = timeout
         self.base = endpoint_template.replace("{region}", region)
         # A warm instance's earlier session, with its open connection (warm.py): lent to this run only.
-        self.session = SHELF.borrow(("obs", self.base), deadline, requests.Session)
+        self.session = SHELF.borrow(("obs", self.base), deadline, lambda: _session(self._url("")))
 
     def _url(self, name: str) -> str:
         encoded = quote(name, safe="/~")
@@ -97,6 +98,20 @@ class ObsStore(StateStore):
         if not etag.strip('" '):
             raise StateError(f"OBS PUT {self.bucket}/{name}: answer without an ETag; not counted as saved")
         return etag
+
+
+def _session(url: str) -> requests.Session:
+    """A session that reads the environment once, here, not on every call (trust_env off): the proxy for
+    OBS's host (HTTPS_PROXY, NO_PROXY...) and the CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE), as requests
+    would. Never a ~/.netrc login: requests would put it into the Authorization header in place of the OBS
+    signature."""
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    return session
 
 
 def _error_code(body: str) -> str:
