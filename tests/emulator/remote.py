@@ -15,7 +15,8 @@ The data clock: the child's emulator reads a clock of its own, set on every comm
 command; `tick()` sends it alone. Signatures keep the real wall clock in both processes, as in-process.
 
 Faults are pickled: the child arms copies, so the parent's Fault objects keep their counters (`fired`,
-`times`, `passed`) as they were; `arm()` replaces all faults and the latency in one round trip.
+`times`, `passed`) as they were, and a Fault whose `body` is a function cannot cross (use the in-process
+CloudEmulator for those); `arm()` replaces all faults and the latency in one round trip.
 """
 
 from __future__ import annotations
@@ -104,7 +105,10 @@ def _serve(conn: Connection, now: datetime, kwargs: dict[str, Any]) -> None:
                 answer = ("ok", COMMANDS[command](emu, *args, **kwargs))
             except Exception:
                 answer = ("error", traceback.format_exc())
-            conn.send(answer)
+            try:
+                conn.send(answer)  # pickled whole before anything is written
+            except Exception:  # an answer that does not pickle is the caller's error, not the child's end
+                conn.send(("error", traceback.format_exc()))
     finally:
         emu.stop()
     conn.send(("ok", None))

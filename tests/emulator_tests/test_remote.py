@@ -3,6 +3,7 @@ and the child ends with its context, also when the block raises."""
 
 from __future__ import annotations
 
+import pickle
 import socket
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -80,6 +81,10 @@ def test_a_failed_command_raises_with_the_childs_traceback_and_the_child_goes_on
         with pytest.raises(RemoteEmulatorError, match="ValueError"):
             emu.objects.set_encryption("rot13")
         assert emu.objects.encryption is None
+        with pytest.raises((AttributeError, pickle.PicklingError), match="pickle"):  # a function for a body
+            emu.arm([Fault(call="dds.list", kind="answer", body=lambda request: b"{}")])
+        emu.arm([Fault(call="taurusdb.list", kind="503")])  # nothing half-sent: the pipe still works
+        assert taurus_ids(emu)[0] == 503
 
 
 def test_the_child_ends_with_its_context_even_when_the_block_raises() -> None:
