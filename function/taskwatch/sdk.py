@@ -10,12 +10,13 @@ handling stay the SDK's.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkcore.invoker.invoker import SyncInvoker
+from huaweicloudsdkcore.sdk_response import SdkResponse
 
 from .credentials import Credentials
 from .deadline import Deadline
@@ -97,10 +98,23 @@ def _build(client_class: Any, endpoint: str, project_id: str, credentials: Crede
     )
 
 
-def invoke(client: Any, operation: str, request: Any, path_prefix: str = "") -> Any:
-    """Call `operation` on the client; returns the SDK response (its raw_content is the body as sent)."""
-    if not path_prefix:
+class RawResponse(SdkResponse):
+    """The response of a call whose body the caller reads itself (raw_content), validated by its own
+    schemas: the SDK builds no model object per listed task for it (with no openapi_types the SDK's
+    deserializer returns an empty instance; status_code and raw_content are set as on any response)."""
+
+    openapi_types: ClassVar[dict[str, str]] = {}
+    attribute_map: ClassVar[dict[str, str]] = {}
+
+
+def invoke(client: Any, operation: str, request: Any, path_prefix: str = "", *, models: bool = True) -> Any:
+    """Call `operation` on the client; returns the SDK response (its raw_content is the body as sent).
+    models=False: a RawResponse, for a caller that parses raw_content only (the task listings, each of
+    whose items the SDK would otherwise turn into a model object, unused)."""
+    if not path_prefix and models:
         return getattr(client, operation)(request)
     http_info = getattr(client, f"_{operation}_http_info")(request)
     http_info["resource_path"] = path_prefix + http_info["resource_path"]
+    if not models:
+        http_info["response_type"] = RawResponse
     return SyncInvoker(client, http_info).invoke()

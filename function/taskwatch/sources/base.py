@@ -123,7 +123,7 @@ class TaskCenter:
     def _fetch(self, call: str, operation: str, request: Any) -> Any:
         def once() -> Any:
             with self._slots:  # never more requests in flight than the client's connection pool
-                response = invoke(self.client, operation, request, self.path_prefix)
+                response = invoke(self.client, operation, request, self.path_prefix, models=False)
             return _parse_body(response.raw_content)
         return call_with_retry(once, self.policy, self.deadline, f"{self.source} {call}")
 
