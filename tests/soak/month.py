@@ -69,6 +69,11 @@ SLOW_LATENCY = 0.03
 #   invocations overlap; the others wait 3 x their lease PUT's round trip with a 5 ms floor.
 SERVER_BACKOFF = (0.002, 0.004)
 SETTLE_FLOOR_ALONE = 0.005
+# Two days, not the default month: tasks leave the listings and their entries are pruned during the month
+# (with a 30-day lookback nothing would, in 30 days), and each run lists two days of tasks rather than up to a
+# month's (README "Time"). The soak's Running tasks settle within hours (on average about 4 h), so none
+# fails after leaving the window. `--set TASKWATCH_LOOKBACK=30d` runs the month with the default.
+LOOKBACK = "2d"
 START = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PRODUCTION_SETTLE_FLOOR = lease_module.SETTLE_FLOOR
 
@@ -275,7 +280,7 @@ def simulated_month(options: SoakOptions) -> Iterator[Month]:
             RemoteEmulator(ak=AK, sk=SK, project_id=PROJECT, region=REGION, topic_urns=[TOPIC], buckets=[BUCKET],
                            now=clock, seed_examples=False, taurusdb_offset_mode=options.offset_reading) as emu:
         settings = {"TASKWATCH_HTTP_TIMEOUT": str(HTTP_TIMEOUT), "TASKWATCH_BLIND_AFTER": str(options.blind_after),
-                    **options.environment}
+                    "TASKWATCH_LOOKBACK": LOOKBACK, **options.environment}
         mp.setattr(lease_module, "SETTLE_FLOOR", PRODUCTION_SETTLE_FLOOR)  # set per run (Month.run), restored after
         with simulated_function(mp, function_environment(emu, **settings), clock, server_backoff=SERVER_BACKOFF):
             yield Month(emu, clock, options)
