@@ -1,0 +1,53 @@
+"""What a warm instance keeps between invocations (taskwatch/warm.py) must not keep what an invocation's
+environment decides: a change made between two invocations takes effect on the next one."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import invoke
+from tests.fixtures import FakeContext
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+                   "http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (a proxy that is gone)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_proxy_setting_removed_between_invocations_no_longer_routes_the_state(emulator, env, monkeypatch) -> None:
+    """The first invocation runs with a proxy that does not answer: nothing is read. The proxy setting is then
+    removed; the second invocation's SDK calls go straight to the hosts, and so must its OBS calls: a
+    session kept from the first invocation with the proxy it read then would leave the state unreadable."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("TASKWATCH_RESERVE", "2")
+    first = invoke(context=FakeContext(budget_ms=8_000))
+    assert first["outcome"] == "failed" and any("ProxyError" in e for e in first["errors"]), first
+    monkeypatch.delenv("HTTP_PROXY")
+    second = invoke()
+    assert not [e for e in second["errors"] if "OBS" in e], second["errors"]
+    assert second["state"]["written"] is True, second
+
+
+@pytest.mark.parametrize("variable", ["NO_PROXY", "no_proxy"])
+def test_a_host_exempted_from_the_proxy_between_invocations_is_reached_directly(
+        emulator, env, monkeypatch, variable) -> None:
+    """The same change made the other usual way: the proxy stays, the hosts are exempted from it."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("TASKWATCH_RESERVE", "2")
+    first = invoke(context=FakeContext(budget_ms=8_000))
+    assert first["outcome"] == "failed" and any("ProxyError" in e for e in first["errors"]), first
+    monkeypatch.setenv(variable, "127.0.0.1,localhost")
+    second = invoke()
+    assert not [e for e in second["errors"] if "OBS" in e], second["errors"]
+    assert second["state"]["written"] is True, second
