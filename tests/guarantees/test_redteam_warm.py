@@ -51,3 +51,23 @@ def test_a_host_exempted_from_the_proxy_between_invocations_is_reached_directly(
     second = invoke()
     assert not [e for e in second["errors"] if "OBS" in e], second["errors"]
     assert second["state"]["written"] is True, second
+
+
+def test_a_proxy_login_reaches_no_log_line_summary_or_kept_key(emulator, env, monkeypatch, capsys) -> None:
+    """A proxy URL may carry a login. Neither the failures through that proxy nor what the warm instance
+    keeps for later invocations (the shelf's keys) show it."""
+    from taskwatch.warm import SHELF
+
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    login = "proxy-user:Proxy-Passw0rd-Unseen"
+    monkeypatch.setenv("HTTP_PROXY", f"http://{login}@127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("TASKWATCH_RESERVE", "2")
+    failed = invoke(context=FakeContext(budget_ms=8_000))
+    assert failed["outcome"] == "failed", failed
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the OBS host exempted: the state is read, the rest listed
+    summary = invoke(context=FakeContext(budget_ms=8_000))
+    assert summary["state"]["written"] is True, summary
+    output = capsys.readouterr()
+    for text in (output.out, output.err, repr(failed), repr(summary), repr(SHELF._idle)):
+        assert "Proxy-Passw0rd-Unseen" not in text
