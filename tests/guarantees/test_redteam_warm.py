@@ -71,3 +71,34 @@ def test_a_proxy_login_reaches_no_log_line_summary_or_kept_key(emulator, env, mo
     output = capsys.readouterr()
     for text in (output.out, output.err, repr(failed), repr(summary), repr(SHELF._idle)):
         assert "Proxy-Passw0rd-Unseen" not in text
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "application/bson"])
+def test_a_listing_answered_with_an_unreadable_typed_body_is_reported(emulator, env, content_type) -> None:
+    """A gateway's page with a content type the SDK decodes itself (XML, BSON) and a body that is not one:
+    the listing fails and is reported for its source; the other sources and the state go on."""
+    from tests.emulator import Fault
+
+    emulator.faults.add(Fault(call="dds.list", kind="answer", status=200, body=b"<html>gateway</html",
+                              headers=[("Content-Type", content_type)], times=None))
+    summary = invoke()
+    assert summary["state"]["written"] is True, summary
+    assert any("dds" in error for error in summary["errors"]), summary["errors"]
+    assert [s for s in summary["sources"] if "dds" in s["source"] and not s["ok"]], summary["sources"]
+
+
+def test_rotated_temporary_credentials_are_used_by_the_next_invocation(env, monkeypatch) -> None:
+    """FunctionGraph hands each invocation the agency's temporary credentials of the moment. After a
+    rotation the old token is refused: a client or session kept with it would fail every call."""
+    from tests.conftest import emulator_with
+    from tests.fixtures import AK, SK
+
+    with emulator_with(monkeypatch, security_token="token-before-rotation") as emu:
+        first = invoke(context=FakeContext(ak=AK, sk=SK, token="token-before-rotation"))
+        assert first["outcome"] == "ok" and first["state"]["written"] is True, first["errors"]
+        emu.security_token = "token-after-rotation"
+        second = invoke(context=FakeContext(ak=AK, sk=SK, token="token-after-rotation"))
+        assert second["outcome"] == "ok" and not second["errors"], second["errors"]
+        assert second["state"]["bytes_read"] > 0, second["state"]
+        stale = invoke(context=FakeContext(ak=AK, sk=SK, token="token-before-rotation"))
+        assert stale["outcome"] != "ok" and stale["errors"], stale  # the old token is refused indeed
