@@ -102,3 +102,28 @@ def test_rotated_temporary_credentials_are_used_by_the_next_invocation(env, monk
         assert second["state"]["bytes_read"] > 0, second["state"]
         stale = invoke(context=FakeContext(ak=AK, sk=SK, token="token-before-rotation"))
         assert stale["outcome"] != "ok" and stale["errors"], stale  # the old token is refused indeed
+
+
+def test_a_borrower_never_given_back_holds_its_clients_only_as_long_as_it_lives(monkeypatch) -> None:
+    """warm.py: 'A borrower that is never given back (a tool, not a run) holds its clients only as long as
+    it lives' -- the preflight checks build a TaskCenter per target and service with a Deadline of their own
+    and never give it back. Once that Deadline and the client are dropped, neither may stay in memory."""
+    import gc
+    import weakref
+
+    from huaweicloudsdkdds.v3 import DdsClient
+    from taskwatch import sdk
+    from taskwatch.credentials import Credentials
+    from taskwatch.deadline import Deadline
+    from taskwatch.warm import Shelf
+
+    shelf = Shelf()
+    monkeypatch.setattr(sdk, "SHELF", shelf)
+    deadline = Deadline(None, 0.0)
+    client = sdk.build_client(DdsClient, "https://dds.xx-test-1.example.com", "p1",
+                              Credentials("AK-TOOL", "SK-TOOL"), 30, deadline=deadline)
+    gone_deadline, gone_client = weakref.ref(deadline), weakref.ref(client)
+    del deadline, client
+    gc.collect()
+    assert gone_deadline() is None and gone_client() is None
+    assert len(shelf._lent) == 0
