@@ -127,3 +127,22 @@ def test_a_borrower_never_given_back_holds_its_clients_only_as_long_as_it_lives(
     gc.collect()
     assert gone_deadline() is None and gone_client() is None
     assert len(shelf._lent) == 0
+
+
+def test_a_state_edited_to_hold_a_lone_surrogate_escape_is_treated_as_unreadable(emulator, env) -> None:
+    """Another writer (a tool, a hand edit) stores the state with json.dumps' default ASCII escapes and a
+    lone surrogate in a text ("\\ud800"). Its checksum no longer covers the bytes, so the run recomputes it:
+    the object is unreadable, kept aside and reported like any other, never an unexpected exception."""
+    import json
+
+    from tests.conftest import STATE_KEY
+    from tests.fixtures import BUCKET
+
+    invoke()
+    document = json.loads(emulator.obs_objects[(BUCKET, STATE_KEY)])
+    document["writer"] = "edited \ud800 by hand"
+    emulator.obs_put_object(BUCKET, STATE_KEY, json.dumps(document).encode("ascii"))
+    summary = invoke()
+    assert any("state unreadable" in e for e in summary["errors"]), summary["errors"]
+    assert summary["state"]["written"] is True, summary
+    assert [key for (_bucket, key) in emulator.obs_objects if key.startswith(STATE_KEY + ".unreadable-")]
