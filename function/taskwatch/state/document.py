@@ -251,7 +251,11 @@ class State:
         check_version(document)
         if not holds:
             body = {k: v for k, v in document.items() if k != "checksum"}
-            if _checksum(body) != document["checksum"]:
+            try:
+                computed = _checksum(body)
+            except UnicodeEncodeError:  # an escaped lone surrogate: no text this function writes holds one
+                raise StateError("state object holds text that is not Unicode (edited?)") from None
+            if computed != document["checksum"]:
                 raise StateError("state object checksum does not match (edited or corrupted)")
         checksum = document["checksum"]
         CHECKED.add(checksum)
