@@ -146,3 +146,26 @@ def test_a_state_edited_to_hold_a_lone_surrogate_escape_is_treated_as_unreadable
     assert any("state unreadable" in e for e in summary["errors"]), summary["errors"]
     assert summary["state"]["written"] is True, summary
     assert [key for (_bucket, key) in emulator.obs_objects if key.startswith(STATE_KEY + ".unreadable-")]
+
+
+def test_a_state_with_a_valid_leading_checksum_over_a_lone_surrogate_escape_is_unreadable(emulator, env) -> None:
+    """The same text, but the other writer put a leading checksum that covers its bytes (how this function
+    lays the object out): the checksum holds, so it is not recomputed; the text still cannot be written
+    back, and a run that read it must not fail on every save."""
+    import hashlib
+
+    from tests.conftest import STATE_KEY
+    from tests.fixtures import BUCKET
+
+    invoke()
+    stored = emulator.obs_objects[(BUCKET, STATE_KEY)]
+    head = b'{"checksum":"sha256:'
+    assert stored.startswith(head) and b'"name":"' in stored
+    rest = stored[len(head) + 64 + 2:].replace(b'"name":"', b'"name":"\\ud800', 1)
+    forged = head + hashlib.sha256(b"{" + rest).hexdigest().encode("ascii") + b'",' + rest
+    emulator.obs_put_object(BUCKET, STATE_KEY, forged)
+    summary = invoke()
+    assert summary["outcome"] != "failed" or "internal error" not in " ".join(summary["errors"]), summary["errors"]
+    assert summary["state"]["written"] is not None, summary
+    again = invoke()
+    assert not [e for e in again["errors"] if "internal error" in e], again["errors"]
