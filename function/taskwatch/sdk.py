@@ -10,6 +10,7 @@ handling stay the SDK's.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -33,18 +34,24 @@ class DeadlineHttpConfig(HttpConfig):
     tests/guarantees/test_call_timeouts.py checks that the installed SDK still reads it per request."""
 
     def __init__(self, deadline: Deadline, wanted: float, keep: float | None = None) -> None:
-        self._deadline = deadline
+        self.bind(deadline)
         self._wanted = wanted
         self._keep = keep
         super().__init__()
 
     def bind(self, deadline: Deadline) -> None:
-        """The invocation this (kept) client now works for: its calls take their timeouts from its time."""
-        self._deadline = deadline
+        """The invocation this (kept) client now works for: its calls take their timeouts from its time.
+        Held weakly: the shelf keeps what a borrower holds in a weak mapping keyed by that borrower, and a
+        strong reference from the client back to it would keep a borrower never given back (a tool's)
+        alive for good, with its clients."""
+        self._deadline = weakref.ref(deadline)
 
     @property  # type: ignore[override]
     def timeout(self) -> tuple[float, float]:
-        return self._deadline.call_timeouts(self._wanted, self._keep)
+        deadline = self._deadline()
+        if deadline is None:  # no one holds the invocation any more: the most a call may wait
+            return Deadline(None).call_timeouts(self._wanted, self._keep)
+        return deadline.call_timeouts(self._wanted, self._keep)
 
     @timeout.setter
     def timeout(self, value: Any) -> None:

@@ -37,7 +37,8 @@ def test_the_sdk_reads_the_timeout_per_request() -> None:
         def getRemainingTimeInMilliSeconds(self) -> float:
             return remaining[0]
 
-    config = DeadlineHttpConfig(Deadline(Context(), reserve=10), wanted=30)
+    deadline = Deadline(Context(), reserve=10)  # the invocation, held by its run while its calls go out
+    config = DeadlineHttpConfig(deadline, wanted=30)
     assert config.timeout == (5.0, 30)
     remaining[0] = 13_000.0  # 3 s left before the reserve
     connect, read = config.timeout

@@ -189,6 +189,15 @@ def _stored_checksum_holds(data: bytes) -> bool:
     return digest.hexdigest().encode("ascii") == data[len(_CHECKSUM_HEAD):_HEAD_LENGTH - 2]
 
 
+def _encodable(document: Any) -> bool:
+    """Whether the document's texts can be written as UTF-8 (no lone surrogate)."""
+    try:
+        _canonical(document).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse(data: bytes) -> Any:
     """json.loads, with one string object per distinct region, project, status, run time...: parsing makes
     a new one for every entry, and 30,000 entries repeat a few dozen values (done while parsing, so the
@@ -239,6 +248,10 @@ class State:
             document = _parse(data)
         except ValueError:
             raise StateError("state object is not JSON (truncated or overwritten?)") from None
+        if (b"\\ud" in data or b"\\uD" in data) and not _encodable(document):
+            # An escaped lone surrogate (another writer's ASCII escapes): no text this function writes holds
+            # one, and it could neither checksum nor save it. Checked only when the bytes hold such an escape.
+            raise StateError("state object holds text that is not Unicode (edited?)")
         # The bytes are the canonical body their leading checksum covers, and that checksum is the one parsed
         # (a second "checksum" key further on would be the one json.loads keeps).
         holds = (_stored_checksum_holds(data) and isinstance(document, dict)

@@ -35,8 +35,12 @@ class ObsStore(StateStore):
         self.deadline = deadline
         self.timeout = timeout
         self.base = endpoint_template.replace("{region}", region)
-        # A warm instance's earlier session, with its open connection (warm.py): lent to this run only.
-        self.session = SHELF.borrow(("obs", self.base), deadline, lambda: _session(self._url("")))
+        # A warm instance's earlier session, with its open connection (warm.py): lent to this run only, and
+        # only when the environment still says what it said when that session was built (proxy, CA bundle).
+        # Keyed by a digest of those settings: a proxy URL may carry a login.
+        settings = _environment_settings(self._url(""))
+        digest = hashlib.sha256(repr(settings).encode("utf-8")).hexdigest()
+        self.session = SHELF.borrow(("obs", self.base, digest), deadline, lambda: _session(settings))
 
     def _url(self, name: str) -> str:
         encoded = quote(name, safe="/~")
@@ -100,15 +104,25 @@ class ObsStore(StateStore):
         return etag
 
 
-def _session(url: str) -> requests.Session:
-    """A session that reads the environment once, here, not on every call (trust_env off): the proxy for
-    OBS's host (HTTPS_PROXY, NO_PROXY...) and the CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE), as requests
-    would. Never a ~/.netrc login: requests would put it into the Authorization header in place of the OBS
-    signature."""
+SessionSettings = tuple[tuple[tuple[str, str], ...], "str | None"]
+
+
+def _environment_settings(url: str) -> SessionSettings:
+    """What the environment says, now, for OBS's host: its proxies (HTTPS_PROXY, NO_PROXY...) and the CA
+    bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE), as requests would read them. Read once per invocation and
+    part of the kept session's key: a setting changed between invocations gets a session of its own."""
+    proxies = tuple(sorted(requests.utils.get_environ_proxies(url).items()))
+    return proxies, os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
+def _session(settings: SessionSettings) -> requests.Session:
+    """A session that takes the environment's settings as read by _environment_settings, not on every call
+    (trust_env off). Never a ~/.netrc login: requests would put it into the Authorization header in place
+    of the OBS signature."""
+    proxies, bundle = settings
     session = requests.Session()
     session.trust_env = False
-    session.proxies.update(requests.utils.get_environ_proxies(url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.proxies.update(dict(proxies))
     if bundle:
         session.verify = bundle
     return session
