@@ -21,16 +21,21 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_proxy_setting_removed_between_invocations_no_longer_routes_the_state(emulator, env, monkeypatch) -> None:
-    """The first invocation runs with a proxy that does not answer: nothing is read. The proxy setting is then
-    removed; the second invocation's SDK calls go straight to the hosts, and so must its OBS calls: a
-    session kept from the first invocation with the proxy it read then would leave the state unreadable."""
+def _first_invocation_behind_a_dead_proxy(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A warm instance's first invocation, with a proxy that does not answer: nothing is read."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
     monkeypatch.setenv("TASKWATCH_RESERVE", "2")
     first = invoke(context=FakeContext(budget_ms=8_000))
     assert first["outcome"] == "failed" and any("ProxyError" in e for e in first["errors"]), first
+
+
+def test_a_proxy_setting_removed_between_invocations_no_longer_routes_the_state(emulator, env, monkeypatch) -> None:
+    """The first invocation runs with a proxy that does not answer: nothing is read. The proxy setting is then
+    removed; the second invocation's SDK calls go straight to the hosts, and so must its OBS calls: a
+    session kept from the first invocation with the proxy it read then would leave the state unreadable."""
+    _first_invocation_behind_a_dead_proxy(monkeypatch)
     monkeypatch.delenv("HTTP_PROXY")
     second = invoke()
     assert not [e for e in second["errors"] if "OBS" in e], second["errors"]
@@ -41,12 +46,7 @@ def test_a_proxy_setting_removed_between_invocations_no_longer_routes_the_state(
 def test_a_host_exempted_from_the_proxy_between_invocations_is_reached_directly(
         emulator, env, monkeypatch, variable) -> None:
     """The same change made the other usual way: the proxy stays, the hosts are exempted from it."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
-    monkeypatch.setenv("TASKWATCH_RESERVE", "2")
-    first = invoke(context=FakeContext(budget_ms=8_000))
-    assert first["outcome"] == "failed" and any("ProxyError" in e for e in first["errors"]), first
+    _first_invocation_behind_a_dead_proxy(monkeypatch)
     monkeypatch.setenv(variable, "127.0.0.1,localhost")
     second = invoke()
     assert not [e for e in second["errors"] if "OBS" in e], second["errors"]
